@@ -1,0 +1,77 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Config } from './config/config.schema.js'
+import { ServiceUnavailableError } from './lib/errors.js'
+import type { Logger } from './lib/logger.js'
+import type { Metrics } from './observability/metrics.js'
+import type { Db } from './storage/index.js'
+import { registerErrorHandlers } from './http/error-handlers.js'
+import { FERRY_HEADERS } from './http/headers.js'
+import { registerAccessLog } from './http/middleware/access-log.js'
+import { requestIdFor } from './http/middleware/request-id.js'
+import { trackRoutes } from './http/middleware/route-table.js'
+import { registerOpsRoutes } from './http/ops.routes.js'
+
+/** Everything the HTTP surface needs, built by main.ts (or a test) and passed in as one object. */
+export interface AppDeps {
+  server: Config['server']
+  logger: Logger
+  db: Db
+  metrics: Metrics
+}
+
+/**
+ * Build the Fastify app with every route and hook. It never listens: main.ts does, and tests
+ * use `app.inject()` or listen on port 0.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  // Typed as Fastify's logger interface so the app is the default FastifyInstance type.
+  const loggerInstance: FastifyBaseLogger = deps.logger
+  const app = Fastify({
+    loggerInstance,
+    // The access log (one line per request) replaces Fastify's two request lines.
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'requestId',
+    }),
+    genReqId: requestIdFor,
+    bodyLimit: deps.server.bodyLimitBytes,
+    trustProxy: deps.server.trustedProxies.length > 0 ? [...deps.server.trustedProxies] : false,
+    keepAliveTimeout: deps.server.keepAliveTimeoutMs,
+    // We answer draining requests ourselves, in OpenAI's error shape (see onRequest below).
+    return503OnClosing: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  })
+  app.server.headersTimeout = deps.server.headersTimeoutMs
+
+  const routes = trackRoutes(app)
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header(FERRY_HEADERS.requestId, request.id)
+    if (closing) {
+      void reply.header('connection', 'close')
+      done(
+        new ServiceUnavailableError('Ferry is shutting down; retry on another instance.', {
+          code: 'shutting_down',
+        }),
+      )
+      return
+    }
+    done()
+  })
+  // Responses finishing during a drain close their connection, so keep-alive clients move on
+  // to another instance and shutdown does not wait for idle sockets to time out.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close')
+    return payload
+  })
+  registerAccessLog(app, deps.metrics)
+  registerErrorHandlers(app, { bodyLimitBytes: deps.server.bodyLimitBytes, routes })
+  registerOpsRoutes(app, { db: deps.db, metrics: deps.metrics })
+  return app
+}

@@ -1,0 +1,31 @@
+/**
+ * The FERRY_* environment variables and where each lands in the config object. A setting marked
+ * secret may also come from a file named by FERRY_<NAME>_FILE (Docker and Kubernetes secrets).
+ */
+export const ENV_SETTINGS = [
+  { env: 'FERRY_HOST', path: ['server', 'host'], kind: 'string' },
+  { env: 'FERRY_PORT', path: ['server', 'port'], kind: 'int' },
+  { env: 'FERRY_BODY_LIMIT_BYTES', path: ['server', 'bodyLimitBytes'], kind: 'int' },
+  { env: 'FERRY_TRUSTED_PROXIES', path: ['server', 'trustedProxies'], kind: 'list' },
+  { env: 'FERRY_HEADERS_TIMEOUT_MS', path: ['server', 'headersTimeoutMs'], kind: 'int' },
+  { env: 'FERRY_KEEP_ALIVE_TIMEOUT_MS', path: ['server', 'keepAliveTimeoutMs'], kind: 'int' },
+  { env: 'FERRY_DATA_DIR', path: ['dataDir'], kind: 'string' },
+  { env: 'FERRY_DATABASE_URL', path: ['database', 'url'], kind: 'string', secret: true },
+  { env: 'FERRY_DATABASE_POOL_MAX', path: ['database', 'poolMax'], kind: 'int' },
+  { env: 'FERRY_MIGRATE_ON_START', path: ['database', 'migrateOnStart'], kind: 'bool' },
+  { env: 'FERRY_SQLITE_BUSY_TIMEOUT_MS', path: ['database', 'sqliteBusyTimeoutMs'], kind: 'int' },
+  { env: 'FERRY_REDIS_URL', path: ['redis', 'url'], kind: 'string', secret: true },
+  { env: 'FERRY_MASTER_KEY', path: ['masterKey'], kind: 'string', secret: true },
+  { env: 'FERRY_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  { env: 'FERRY_SHUTDOWN_GRACE_MS', path: ['shutdown', 'graceMs'], kind: 'int' },
+] as const satisfies readonly EnvSetting[]
+
+export interface EnvSetting {
+  env: string
+  path: readonly string[]
+  kind: 'string' | 'int' | 'bool' | 'list'
+  secret?: boolean
+}
+
+/** Variables Ferry reads that are not settings of the config object. */
+export const OTHER_ENV_VARS = ['FERRY_CONFIG'] as const

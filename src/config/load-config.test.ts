@@ -1,0 +1,111 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../lib/errors.js'
+import { findUnknownEnvVars, loadConfig } from './load-config.js'
+
+function tempDir() {
+  return mkdtempSync(join(tmpdir(), 'ferry-config-'))
+}
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('works with no configuration at all: SQLite under ./data on port 8080', () => {
+    const config = loadConfig({ env: {}, cwd: tempDir() })
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080 })
+    expect(config.dataDir).toBe('./data')
+    expect(config.database.url).toBeUndefined()
+    expect(config.database.migrateOnStart).toBe(true)
+  })
+
+  it('ranks sources: defaults < config file < environment < command line', () => {
+    const cwd = tempDir()
+    writeFileSync(
+      join(cwd, 'ferry.config.yaml'),
+      'server:\n  port: 9000\n  host: 0.0.0.0\nlog:\n  level: debug\ndataDir: /srv/ferry\n',
+    )
+    const config = loadConfig({
+      env: { FERRY_PORT: '9100', FERRY_LOG_LEVEL: 'warn' },
+      cwd,
+      overrides: { logLevel: 'error' },
+    })
+    expect(config.server.port).toBe(9100)
+    expect(config.server.host).toBe('0.0.0.0')
+    expect(config.dataDir).toBe('/srv/ferry')
+    expect(config.log.level).toBe('error')
+    expect(config.configFile).toBe(join(cwd, 'ferry.config.yaml'))
+  })
+
+  it('reads a JSON config file named by FERRY_CONFIG', () => {
+    const cwd = tempDir()
+    writeFileSync(join(cwd, 'custom.json'), JSON.stringify({ server: { port: 7000 } }))
+    expect(loadConfig({ env: { FERRY_CONFIG: 'custom.json' }, cwd }).server.port).toBe(7000)
+  })
+
+  it('reads secrets from FERRY_<NAME>_FILE', () => {
+    const cwd = tempDir()
+    writeFileSync(join(cwd, 'key'), 'a'.repeat(64) + '\n')
+    const config = loadConfig({ env: { FERRY_MASTER_KEY_FILE: join(cwd, 'key') }, cwd })
+    expect(config.masterKey).toBe('a'.repeat(64))
+  })
+
+  it('lists every problem at once, naming where each came from', () => {
+    const cwd = tempDir()
+    writeFileSync(join(cwd, 'ferry.config.yaml'), 'server:\n  hots: x\nlog:\n  level: loud\n')
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          FERRY_PORT: 'eighty',
+          FERRY_DATABASE_URL: 'mysql://x',
+          FERRY_MIGRATE_ON_START: 'maybe',
+          FERRY_MASTER_KEY: 'k',
+          FERRY_MASTER_KEY_FILE: '/nonexistent',
+        },
+        cwd,
+      }),
+    )
+    const text = problems.join('\n')
+    expect(text).toContain("unknown setting 'server.hots'")
+    expect(text).toContain('log.level')
+    expect(text).toContain('FERRY_PORT: expected a whole number')
+    expect(text).toContain('FERRY_DATABASE_URL')
+    expect(text).toContain('FERRY_MIGRATE_ON_START')
+    expect(text).toContain('FERRY_MASTER_KEY and FERRY_MASTER_KEY_FILE are both set')
+    expect(problems.length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('never echoes a secret value in a problem', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { FERRY_DATABASE_URL: 'mysql://user:hunter2-canary@db' }, cwd: tempDir() }),
+    )
+    expect(problems.join('\n')).not.toContain('hunter2-canary')
+  })
+
+  it('reports a missing explicit config file', () => {
+    expect(
+      problemsOf(() => loadConfig({ env: {}, configFile: 'nope.yaml', cwd: tempDir() }))[0],
+    ).toMatch(/does not exist/)
+  })
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ env: {}, cwd: tempDir() })
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.server)).toBe(true)
+  })
+
+  it('flags FERRY_* variables that match no setting', () => {
+    expect(findUnknownEnvVars({ FERRY_PROT: '1', FERRY_PORT: '1', FERRY_TEST_X: '1' })).toEqual([
+      'FERRY_PROT',
+    ])
+  })
+})

@@ -1,0 +1,37 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Metrics } from '../../observability/metrics.js'
+
+/**
+ * One access line per request (info), plus the request counter and latency histogram. The
+ * route label is the route's pattern, never the raw URL, so metrics stay bounded and IDs in
+ * paths never reach Prometheus. The query string is left out of the log: it may hold a key.
+ */
+export function registerAccessLog(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const status = String(reply.statusCode)
+    const seconds = reply.elapsedTime / 1000
+    metrics.httpRequests.inc({ method: request.method, route, status })
+    metrics.httpRequestDuration.observe({ method: request.method, route, status }, seconds)
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?', 1)[0],
+        route,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        remoteAddress: request.ip,
+        ...request.accessLogFields,
+      },
+      'request completed',
+    )
+    done()
+  })
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Fields later layers add to this request's access line (usage summary, key label). */
+    accessLogFields?: Record<string, string | number | boolean | null>
+  }
+}

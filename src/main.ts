@@ -1,0 +1,147 @@
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.js'
+import { closeGracefully } from './http/close-gracefully.js'
+import type { Config } from './config/config.schema.js'
+import { findUnknownEnvVars } from './config/load-config.js'
+import { systemClock, toIsoTimestamp, type Clock } from './lib/clock.js'
+import { createLogger, type Logger } from './lib/logger.js'
+import { createMetrics } from './observability/metrics.js'
+import { loadOrCreateMasterKey } from './secrets/master-key.js'
+import { masterKeyFingerprint } from './secrets/derive-key.js'
+import {
+  createDb,
+  findPendingMigrations,
+  insertSettingIfAbsent,
+  migrateToLatest,
+  type DatabaseHandle,
+} from './storage/index.js'
+import type { DestinationStream } from 'pino'
+
+export interface RunningGateway {
+  readonly app: FastifyInstance
+  readonly url: string
+  readonly logger: Logger
+  /** Drain in-flight requests (up to the grace period), flush writes, close the database. */
+  stop(): Promise<void>
+}
+
+export interface StartOptions {
+  config: Config
+  clock?: Clock
+  /** Where logs go (default stdout); tests capture them to scan for secrets. */
+  logDestination?: DestinationStream
+}
+
+/** Raised when the configured master key is not the one this database was set up with. */
+export class MasterKeyMismatchError extends Error {
+  constructor() {
+    super(
+      'The master key does not match the one this database was initialized with. Start Ferry with the original FERRY_MASTER_KEY (or the original data directory).',
+    )
+    this.name = 'MasterKeyMismatchError'
+  }
+}
+
+/**
+ * The composition root: config → logger → master key → database → migrations → app → listen.
+ * Fails before listening when anything is wrong, so a half-configured gateway never serves.
+ */
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const { config } = options
+  const clock = options.clock ?? systemClock
+  const logger = createLogger({ level: config.log.level, destination: options.logDestination })
+  for (const name of findUnknownEnvVars())
+    logger.warn({ variable: name }, 'unknown FERRY_* environment variable ignored')
+
+  const masterKey = loadOrCreateMasterKey({ configured: config.masterKey, dataDir: config.dataDir })
+  if (masterKey.source === 'generated') {
+    logger.warn(
+      { path: masterKey.path },
+      'no FERRY_MASTER_KEY configured: generated a new master key into the data directory (mode 0600). Back it up; set FERRY_MASTER_KEY for production and for several processes.',
+    )
+  } else if (masterKey.looseFileMode) {
+    logger.warn(
+      { path: masterKey.path },
+      'master key file is readable by group or others; chmod 600 it',
+    )
+  }
+
+  const database = createDb({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolMax: config.database.poolMax,
+    sqliteBusyTimeoutMs: config.database.sqliteBusyTimeoutMs,
+  })
+  try {
+    await prepareDatabase({ database, config, logger, clock, masterKey: masterKey.key })
+  } catch (err) {
+    await database.close()
+    throw err
+  }
+
+  const metrics = createMetrics()
+  const app = buildApp({ server: config.server, logger, db: database.db, metrics })
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port })
+  } catch (err) {
+    await app.close()
+    await database.close()
+    throw err
+  }
+  const address = app.server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  logger.info({ url, port: address.port, database: database.dialect }, 'ferry listening')
+  return {
+    app,
+    url,
+    logger,
+    stop: () => stopGateway({ app, database, logger, graceMs: config.shutdown.graceMs }),
+  }
+}
+
+async function prepareDatabase(options: {
+  database: DatabaseHandle
+  config: Config
+  logger: Logger
+  clock: Clock
+  masterKey: Buffer
+}) {
+  const { database, config, logger } = options
+  if (config.database.migrateOnStart) {
+    const { applied } = await migrateToLatest(database.db)
+    if (applied.length > 0) logger.info({ applied }, 'database migrations applied')
+  } else {
+    const pending = await findPendingMigrations(database.db)
+    if (pending.length > 0)
+      logger.warn({ pending }, 'migrations pending; run `ferry migrate` (readyz reports not ready)')
+  }
+  const fingerprint = masterKeyFingerprint(options.masterKey)
+  const stored = await insertSettingIfAbsent(database.db, {
+    name: 'master_key_fingerprint',
+    value: fingerprint,
+    updatedAt: toIsoTimestamp(options.clock.nowMs()),
+  }).catch((err: unknown) => {
+    // Migrations disabled and never run: the settings table may not exist yet.
+    logger.warn({ err }, 'cannot check the master key fingerprint')
+    return fingerprint
+  })
+  if (stored !== fingerprint) throw new MasterKeyMismatchError()
+}
+
+async function stopGateway(options: {
+  app: FastifyInstance
+  database: DatabaseHandle
+  logger: Logger
+  graceMs: number
+}) {
+  const { app, database, logger, graceMs } = options
+  logger.info({ graceMs }, 'shutting down: draining in-flight requests')
+  try {
+    await closeGracefully(app, { graceMs })
+  } finally {
+    await database.close()
+  }
+  logger.info('shutdown complete')
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { Database, DatabaseHandle } from './database.js'
+
+export interface CreateDbOptions {
+  /** Unset: SQLite at <dataDir>/ferry.db. */
+  url?: string
+  dataDir: string
+  poolMax?: number
+  sqliteBusyTimeoutMs?: number
+  /** PostgreSQL only: the schema to work in (tests use one per suite). */
+  searchPath?: string
+}
+
+const PG_INT8_OID = 20
+
+/**
+ * Open the database that the URL names. 64-bit integers come back as `bigint` on both dialects
+ * (STYLE §3.9.6): the driver decides runtime types, never a parseInt in a repository.
+ */
+export function createDb(options: CreateDbOptions): DatabaseHandle {
+  const url = options.url
+  if (url !== undefined && /^postgres(ql)?:\/\//.test(url)) return createPostgresDb(url, options)
+  return createSqliteDb(sqlitePath(url, options.dataDir), options)
+}
+
+function sqlitePath(url: string | undefined, dataDir: string): string {
+  if (url === undefined) return resolve(dataDir, 'ferry.db')
+  const path = url.replace(/^(sqlite|file):(\/\/)?/, '')
+  if (path === ':memory:') return path
+  return isAbsolute(path) ? path : resolve(path)
+}
+
+function createSqliteDb(path: string, options: CreateDbOptions): DatabaseHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new SqliteDatabase(path)
+  sqlite.defaultSafeIntegers(true)
+  sqlite.pragma('journal_mode = WAL')
+  // FULL: a commit is on disk before we acknowledge it, also across an OS crash.
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma(`busy_timeout = ${options.sqliteBusyTimeoutMs ?? 5000}`)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    close: () => db.destroy(),
+  }
+}
+
+function createPostgresDb(url: string, options: CreateDbOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax ?? 10,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    types: { getTypeParser: int8AsBigInt },
+  })
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined)
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const parsed = new URL(url)
+  return {
+    db,
+    dialect: 'postgres',
+    location: `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}${
+      options.searchPath ? ` (schema ${options.searchPath})` : ''
+    }`,
+    close: () => db.destroy(),
+  }
+}
+
+/** pg's type lookup with int8 (BIGINT, COUNT) parsed to bigint instead of a string. */
+const int8AsBigInt = ((oid: number, format: 'text' | 'binary' = 'text'): unknown =>
+  oid === PG_INT8_OID && format === 'text'
+    ? (value: string) => BigInt(value)
+    : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+
+/** The default SQLite file for a data directory (for messages and `ferry doctor`). */
+export function defaultSqlitePath(dataDir: string): string {
+  return join(resolve(dataDir), 'ferry.db')
+}

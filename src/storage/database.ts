@@ -1,0 +1,23 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { SettingsTable } from './settings.table.js'
+
+/** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
+export interface Database {
+  settings: SettingsTable
+}
+
+export const DIALECTS = ['sqlite', 'postgres'] as const
+export type Dialect = (typeof DIALECTS)[number]
+
+/** A database handle or a transaction: repositories accept either. */
+export type Db = Kysely<Database>
+export type Tx = Transaction<Database>
+
+/** A database that Ferry opened, with what it needs to know about it and how to close it. */
+export interface DatabaseHandle {
+  readonly db: Db
+  readonly dialect: Dialect
+  /** Where it lives, without credentials: a file path or host/database. */
+  readonly location: string
+  close(): Promise<void>
+}

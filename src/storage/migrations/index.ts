@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as m0001 from './0001-settings.js'
+
+/**
+ * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
+ * `src/` under tsx and from `dist/`. Names never change once released.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-settings': m0001,
+}

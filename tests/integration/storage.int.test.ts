@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { ConfigSchema } from '../../src/config/config.schema.js'
+import { MasterKeyMismatchError, startGateway } from '../../src/main.js'
+import {
+  findPendingMigrations,
+  insertSettingIfAbsent,
+  migrateToLatest,
+} from '../../src/storage/index.js'
+import { buildTestApp } from '../support/test-app.js'
+import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
+
+for (const dialect of testDialects()) {
+  describe(`${dialect}: storage`, () => {
+    let testDb: TestDb
+    beforeAll(async () => {
+      testDb = await createTestDb(dialect)
+    })
+    afterAll(() => testDb.destroy())
+
+    it('applies every migration to a fresh schema, then has nothing pending', async () => {
+      expect(await findPendingMigrations(testDb.db)).toEqual([])
+      expect((await migrateToLatest(testDb.db)).applied).toEqual([])
+    })
+
+    it('returns 64-bit integers as bigint, exactly', async () => {
+      await sql`create table bigint_probe (v bigint not null)`.execute(testDb.db)
+      const max = 9_223_372_036_854_775_807n
+      await sql`insert into bigint_probe (v) values (${max}), (${-max}), (${1n})`.execute(testDb.db)
+      const rows = await sql<{ v: bigint }>`select v from bigint_probe order by v`.execute(
+        testDb.db,
+      )
+      expect(rows.rows.map((r) => r.v)).toEqual([-max, 1n, max])
+      const count = await sql<{ n: bigint }>`select count(*) as n from bigint_probe`.execute(
+        testDb.db,
+      )
+      expect(count.rows[0]!.n).toBe(3n)
+    })
+
+    it('keeps the first stored setting', async () => {
+      const first = await insertSettingIfAbsent(testDb.db, {
+        name: 'probe',
+        value: 'a',
+        updatedAt: 'x',
+      })
+      const second = await insertSettingIfAbsent(testDb.db, {
+        name: 'probe',
+        value: 'b',
+        updatedAt: 'y',
+      })
+      expect([first, second]).toEqual(['a', 'a'])
+    })
+
+    it('is ready on /readyz', async () => {
+      const { app } = buildTestApp({ db: testDb.db })
+      const res = await app.inject({ url: '/readyz' })
+      expect(res.statusCode).toBe(200)
+      await app.close()
+    })
+  })
+
+  describe(`${dialect}: readiness`, () => {
+    it('reports pending migrations as not ready (503, OpenAI shape)', async () => {
+      const fresh = await createTestDb(dialect, { migrate: false })
+      const { app } = buildTestApp({ db: fresh.db })
+      const res = await app.inject({ url: '/readyz' })
+      expect(res.statusCode).toBe(503)
+      expect(res.json()).toMatchObject({
+        error: { code: 'migrations_pending', type: 'server_error' },
+      })
+      await app.close()
+      await fresh.destroy()
+    })
+
+    it('reports an unreachable database as not ready', async () => {
+      const gone = await createTestDb(dialect)
+      const { app } = buildTestApp({ db: gone.db })
+      await gone.close()
+      const res = await app.inject({ url: '/readyz' })
+      expect(res.statusCode).toBe(503)
+      expect(res.json()).toMatchObject({ error: { code: 'database_unavailable' } })
+      await app.close()
+      await gone.destroy()
+    })
+  })
+
+  describe(`${dialect}: gateway start`, () => {
+    it('starts on the database, serves /readyz, and refuses a different master key', async () => {
+      const testDb = await createTestDb(dialect, { migrate: false })
+      await testDb.close()
+      const config = ConfigSchema.parse({
+        server: { port: 0 },
+        dataDir: testDb.dataDir,
+        database: { url: testDb.url },
+        masterKey: 'ab'.repeat(32),
+        log: { level: 'silent' },
+      })
+      const gateway = await startGateway({ config })
+      const res = await fetch(`${gateway.url}/readyz`)
+      expect(res.status).toBe(200)
+      await gateway.stop()
+      await expect(
+        startGateway({ config: { ...config, masterKey: 'cd'.repeat(32) } }),
+      ).rejects.toThrow(MasterKeyMismatchError)
+      await testDb.destroy()
+    })
+  })
+}

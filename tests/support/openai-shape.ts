@@ -1,0 +1,18 @@
+import { expect } from 'vitest'
+
+/** Assert OpenAI's error envelope: exactly message, type, param, code, with their types. */
+export function expectOpenAIError(
+  body: unknown,
+  expected: { type?: string; code?: string | null } = {},
+) {
+  expect(body).toBeTypeOf('object')
+  const error = (body as { error?: Record<string, unknown> }).error
+  expect(error, 'body.error').toBeTypeOf('object')
+  expect(Object.keys(error!).sort()).toEqual(['code', 'message', 'param', 'type'])
+  expect(error!.message).toBeTypeOf('string')
+  expect(error!.type).toBeTypeOf('string')
+  expect(error!.param === null || typeof error!.param === 'string').toBe(true)
+  expect(error!.code === null || typeof error!.code === 'string').toBe(true)
+  if (expected.type !== undefined) expect(error!.type).toBe(expected.type)
+  if (expected.code !== undefined) expect(error!.code).toBe(expected.code)
+}

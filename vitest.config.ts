@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * Three projects (STYLE §3.7): unit tests beside the code, integration suites run once per
+ * dialect, end-to-end tests on a real port. `npm test` runs all three. The global setup probes
+ * PostgreSQL and Redis and says in one clear line when their suites are skipped.
+ */
+export default defineConfig({
+  test: {
+    globalSetup: ['tests/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['tests/integration/**/*.int.test.ts'] },
+      },
+      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'] } },
+    ],
+  },
+})
