@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../lib/errors.js'
+import { auditCommand } from './commands/audit.js'
 import { migrateCommand } from './commands/migrate.js'
 import { startCommand } from './commands/start.js'
 
@@ -22,6 +23,7 @@ export function buildCli(): Command {
     .version(packageVersion(), '-v, --version')
     .addCommand(startCommand())
     .addCommand(migrateCommand())
+    .addCommand(auditCommand())
     .showHelpAfterError()
     .exitOverride()
 }

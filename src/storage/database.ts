@@ -1,8 +1,9 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { AuditTables } from '../audit/audit.table.js'
 import type { SettingsTable } from './settings.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
-export interface Database {
+export interface Database extends AuditTables {
   settings: SettingsTable
 }
 

@@ -4,3 +4,5 @@ export { createDb, defaultSqlitePath, type CreateDbOptions } from './create-db.j
 export { migrateToLatest, findPendingMigrations, MigrationFailedError } from './migrate.js'
 export { findSetting, insertSettingIfAbsent } from './settings.repository.js'
 export { checkDatabase } from './check-database.js'
+export { dialectOf } from './dialect-of.js'
+export { takeWriteLock } from './write-lock.js'

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as m0001 from './0001-settings.js'
+import * as m0003 from './0003-audit.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -7,4 +8,5 @@ import * as m0001 from './0001-settings.js'
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-settings': m0001,
+  '0003-audit': m0003,
 }

@@ -1,0 +1,51 @@
+export {
+  AUDIT_ACTIONS,
+  AUDIT_CATEGORIES,
+  categoryOf,
+  isAuditAction,
+  isHighRisk,
+} from './audit-actions.js'
+export type { AuditAction, AuditCategory, AuditRisk } from './audit-actions.js'
+export { ACTOR_TYPES, AUDIT_OUTCOMES } from './audit-event.js'
+export type {
+  ActorType,
+  AuditContext,
+  AuditEvent,
+  AuditEventInput,
+  AuditOutcome,
+  AuditReason,
+} from './audit-event.js'
+export { AuditWriteFailedError, InvalidReasonError, ReasonRequiredError } from './audit-errors.js'
+export {
+  createAuditLog,
+  checkReason,
+  type AuditLog,
+  type Audited,
+  type AuditedTx,
+} from './run-audited.js'
+export {
+  AUDIT_TARGETS,
+  isAuditTargetType,
+  redactDiff,
+  type AuditTargetType,
+  type SecretValue,
+} from './redact-diff.js'
+export { createAuditSigner, verifyAuditSignature, type AuditSigner } from './audit-signing.js'
+export { createAuditCheckpointer, type AuditCheckpointer } from './audit-checkpoints.service.js'
+export {
+  AUDIT_CSV_COLUMNS,
+  exportAuditCsv,
+  exportAuditJsonl,
+  type AuditExportOptions,
+  type ExportManifest,
+} from './audit-export.js'
+export { verifyAuditDatabase, verifyAuditExport, type AuditVerification } from './verify-audit.js'
+export { purgeAuditChain } from './audit-retention.js'
+export {
+  findAuditEvents,
+  findLatestCheckpointTime,
+  type AuditEventFilters,
+} from './audit.repository.js'
+export { rowToAuditEvent } from './audit-row.js'
+export { GENESIS_HASH, PLATFORM_CHAIN } from './hash-chain.js'
+export { canonicalJson } from './canonical-json.js'
