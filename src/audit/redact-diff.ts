@@ -7,7 +7,7 @@ import { scrubSecrets } from '../lib/redact.js'
  * never its value.
  */
 export const AUDIT_TARGETS = {
-  organization: { fields: ['name', 'status', 'externalId', 'metadata'], secret: [] },
+  organization: { fields: ['name', 'status', 'externalId', 'metadata', 'rateLimits'], secret: [] },
   api_key: {
     fields: [
       'name',

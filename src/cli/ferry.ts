@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../lib/errors.js'
 import { auditCommand } from './commands/audit.js'
+import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
+import { orgsCommand } from './commands/orgs.js'
 import { startCommand } from './commands/start.js'
 
 /** Exit codes: 1 for a failure, 2 for bad configuration or usage. */
@@ -24,6 +26,8 @@ export function buildCli(): Command {
     .addCommand(startCommand())
     .addCommand(migrateCommand())
     .addCommand(auditCommand())
+    .addCommand(orgsCommand())
+    .addCommand(keysCommand())
     .showHelpAfterError()
     .exitOverride()
 }

@@ -1,10 +1,16 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { AuditTables } from '../audit/audit.table.js'
+import type { CacheInvalidationsTable } from '../invalidation/cache-invalidations.table.js'
+import type { ApiKeysTable } from '../keys/keys.table.js'
+import type { OrganizationsTable } from '../organizations/organizations.table.js'
 import type { SettingsTable } from './settings.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
 export interface Database extends AuditTables {
   settings: SettingsTable
+  organizations: OrganizationsTable
+  api_keys: ApiKeysTable
+  cache_invalidations: CacheInvalidationsTable
 }
 
 export const DIALECTS = ['sqlite', 'postgres'] as const

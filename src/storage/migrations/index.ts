@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely'
 import * as m0001 from './0001-settings.js'
+import * as m0002 from './0002-cache-invalidations.js'
 import * as m0003 from './0003-audit.js'
+import * as m0005 from './0005-organizations-and-keys.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -8,5 +10,7 @@ import * as m0003 from './0003-audit.js'
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-settings': m0001,
+  '0002-cache-invalidations': m0002,
   '0003-audit': m0003,
+  '0005-organizations-and-keys': m0005,
 }

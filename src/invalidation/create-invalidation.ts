@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis'
+import type { Clock } from '../lib/clock.js'
+import type { DatabaseHandle } from '../storage/index.js'
+import type { CacheInvalidation, InvalidationErrorHandler } from './cache-invalidation.js'
+import { createPostgresListenNotifyInvalidation } from './postgres-listen-notify-invalidation.js'
+import { createRedisPubSubInvalidation } from './redis-pubsub-invalidation.js'
+import { createSqliteChangeCounterInvalidation } from './sqlite-change-counter-invalidation.js'
+
+/**
+ * The transport every process on one deployment agrees on: Redis pub/sub when Redis is
+ * configured, else PostgreSQL LISTEN/NOTIFY, else the SQLite change counter. The gateway and
+ * the CLI both call this, so a revocation from the CLI reaches the running gateway.
+ */
+export function createInvalidationFor(options: {
+  database: DatabaseHandle
+  databaseUrl: string | undefined
+  redisUrl: string | undefined
+  clock: Clock
+  onError?: InvalidationErrorHandler
+}): CacheInvalidation {
+  const onError = options.onError ?? (() => undefined)
+  if (options.redisUrl) {
+    const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    redis.on('error', onError)
+    const transport = createRedisPubSubInvalidation({ redis, onError })
+    return {
+      ...transport,
+      close: async () => {
+        await transport.close()
+        redis.disconnect()
+      },
+    }
+  }
+  if (options.database.dialect === 'postgres' && options.databaseUrl) {
+    return createPostgresListenNotifyInvalidation({
+      db: options.database.db,
+      connectionString: options.databaseUrl,
+      onError,
+    })
+  }
+  return createSqliteChangeCounterInvalidation({
+    db: options.database.db,
+    clock: options.clock,
+    onError,
+  })
+}

@@ -1,0 +1,83 @@
+import type { Selectable } from 'kysely'
+import type { Db } from '../storage/index.js'
+import type { Organization, OrganizationStatus, RateLimits } from './organization.js'
+import type { OrganizationsTable } from './organizations.table.js'
+
+export type OrganizationRow = Selectable<OrganizationsTable>
+
+export function rowToOrganization(row: OrganizationRow): Organization {
+  return {
+    organizationId: row.organization_id,
+    name: row.name,
+    status: row.status as OrganizationStatus,
+    externalId: row.external_id,
+    metadata: row.metadata_json ? (JSON.parse(row.metadata_json) as Record<string, string>) : {},
+    rateLimits: row.rate_limits_json ? (JSON.parse(row.rate_limits_json) as RateLimits) : {},
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export async function insertOrganization(db: Db, row: OrganizationRow): Promise<void> {
+  await db.insertInto('organizations').values(row).execute()
+}
+
+export async function findOrganizationById(
+  db: Db,
+  organizationId: string,
+): Promise<Organization | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst()
+  return row ? rowToOrganization(row) : undefined
+}
+
+export async function findOrganizationByExternalId(
+  db: Db,
+  externalId: string,
+): Promise<Organization | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('external_id', '=', externalId)
+    .executeTakeFirst()
+  return row ? rowToOrganization(row) : undefined
+}
+
+export async function updateOrganizationRow(
+  db: Db,
+  change: {
+    organizationId: string
+    set: Partial<Omit<OrganizationRow, 'organization_id' | 'created_at'>>
+  },
+): Promise<void> {
+  await db
+    .updateTable('organizations')
+    .set(change.set)
+    .where('organization_id', '=', change.organizationId)
+    .execute()
+}
+
+/** Newest first, keyset-paginated by ID (IDs are time-ordered); `search` matches name or external ID. */
+export async function findOrganizations(
+  db: Db,
+  filters: { search?: string; status?: OrganizationStatus; afterId?: string; limit: number },
+): Promise<Organization[]> {
+  let query = db.selectFrom('organizations').selectAll()
+  if (filters.search) {
+    const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['name']), 'like', eb.val(pattern)),
+        eb(eb.fn('lower', ['external_id']), 'like', eb.val(pattern)),
+        eb('organization_id', '=', filters.search!),
+      ]),
+    )
+  }
+  if (filters.status) query = query.where('status', '=', filters.status)
+  if (filters.afterId) query = query.where('organization_id', '<', filters.afterId)
+  const rows = await query.orderBy('organization_id', 'desc').limit(filters.limit).execute()
+  return rows.map(rowToOrganization)
+}
