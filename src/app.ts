@@ -4,6 +4,7 @@ import { ServiceUnavailableError } from './lib/errors.js'
 import type { Logger } from './lib/logger.js'
 import type { Metrics } from './observability/metrics.js'
 import type { Db } from './storage/index.js'
+import { adminApiPlugin, type AdminApiDeps } from './http/admin/admin-api.js'
 import { registerErrorHandlers } from './http/error-handlers.js'
 import { FERRY_HEADERS } from './http/headers.js'
 import { registerAccessLog } from './http/middleware/access-log.js'
@@ -17,6 +18,8 @@ export interface AppDeps {
   logger: Logger
   db: Db
   metrics: Metrics
+  /** The admin REST API (`/admin/v1`): its services, built in main.ts. */
+  admin: AdminApiDeps
 }
 
 /**
@@ -73,5 +76,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerAccessLog(app, deps.metrics)
   registerErrorHandlers(app, { bodyLimitBytes: deps.server.bodyLimitBytes, routes })
   registerOpsRoutes(app, { db: deps.db, metrics: deps.metrics })
+  void app.register(adminApiPlugin(deps.admin), { prefix: '/admin/v1' })
   return app
 }

@@ -1,6 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
+import {
+  createAdminServices,
+  startSupportSessionReaper,
+  type AdminServices,
+} from './admins/index.js'
+import { createAuditLog } from './audit/run-audited.js'
 import { closeGracefully } from './http/close-gracefully.js'
 import type { Config } from './config/config.schema.js'
 import { findUnknownEnvVars } from './config/load-config.js'
@@ -8,11 +14,10 @@ import { systemClock, toIsoTimestamp, type Clock } from './lib/clock.js'
 import { createLogger, type Logger } from './lib/logger.js'
 import { createMetrics } from './observability/metrics.js'
 import { loadOrCreateMasterKey } from './secrets/master-key.js'
-import { masterKeyFingerprint } from './secrets/derive-key.js'
+import { matchesStoredMasterKey } from './secrets/master-key-check.js'
 import {
   createDb,
   findPendingMigrations,
-  insertSettingIfAbsent,
   migrateToLatest,
   type DatabaseHandle,
 } from './storage/index.js'
@@ -81,7 +86,31 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   }
 
   const metrics = createMetrics()
-  const app = buildApp({ server: config.server, logger, db: database.db, metrics })
+  const auditLog = createAuditLog({ db: database.db, clock })
+  const adminServices = createAdminServices({
+    db: database.db,
+    clock,
+    auditLog,
+    masterKey: masterKey.key,
+    policy: config.admin,
+  })
+  await logFirstAdminHint({ adminServices, logger })
+  const app = buildApp({
+    server: config.server,
+    logger,
+    db: database.db,
+    metrics,
+    admin: { services: adminServices },
+  })
+  const supportSessionReaper = startSupportSessionReaper({
+    service: adminServices.supportSessions,
+    intervalMs: 60_000,
+    logger,
+  })
+  app.addHook('onClose', (_instance, done) => {
+    supportSessionReaper.stop()
+    done()
+  })
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {
@@ -117,17 +146,24 @@ async function prepareDatabase(options: {
     if (pending.length > 0)
       logger.warn({ pending }, 'migrations pending; run `ferry migrate` (readyz reports not ready)')
   }
-  const fingerprint = masterKeyFingerprint(options.masterKey)
-  const stored = await insertSettingIfAbsent(database.db, {
-    name: 'master_key_fingerprint',
-    value: fingerprint,
+  const matches = await matchesStoredMasterKey(database.db, {
+    masterKey: options.masterKey,
     updatedAt: toIsoTimestamp(options.clock.nowMs()),
   }).catch((err: unknown) => {
     // Migrations disabled and never run: the settings table may not exist yet.
     logger.warn({ err }, 'cannot check the master key fingerprint')
-    return fingerprint
+    return true
   })
-  if (stored !== fingerprint) throw new MasterKeyMismatchError()
+  if (!matches) throw new MasterKeyMismatchError()
+}
+
+/** On a database without admins, say how to create the first owner (nobody can log in yet). */
+async function logFirstAdminHint(options: { adminServices: AdminServices; logger: Logger }) {
+  const count = await options.adminServices.users.countAdmins().catch(() => undefined)
+  if (count !== 0) return
+  options.logger.warn(
+    'no admin users yet: create the first owner with `ferry admin create --email you@example.com --role owner`',
+  )
 }
 
 async function stopGateway(options: {

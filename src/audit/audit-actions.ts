@@ -82,6 +82,7 @@ export const AUDIT_ACTIONS = {
   'admin.permission_revoke': high('admin_access'),
   'admin.password_change': low('admin_access'),
   'admin.password_reset': high('admin_access'),
+  'admin.mfa_enroll_start': low('admin_access'),
   'admin.mfa_enroll': low('admin_access'),
   'admin.mfa_disable': high('admin_access'),
   'admin.mfa_requirement_update': high('admin_access'),

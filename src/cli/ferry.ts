@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../lib/errors.js'
+import { adminCommand } from './commands/admin.js'
 import { auditCommand } from './commands/audit.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
@@ -26,6 +27,7 @@ export function buildCli(): Command {
     .addCommand(startCommand())
     .addCommand(migrateCommand())
     .addCommand(auditCommand())
+    .addCommand(adminCommand())
     .addCommand(orgsCommand())
     .addCommand(keysCommand())
     .showHelpAfterError()

@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os'
 import type { AuditContext } from '../audit/index.js'
 import type { Config } from '../config/config.schema.js'
+import { systemClock, toIsoTimestamp } from '../lib/clock.js'
+import { matchesStoredMasterKey } from '../secrets/master-key-check.js'
 import { loadOrCreateMasterKey } from '../secrets/master-key.js'
 import { createDb, migrateToLatest, type DatabaseHandle } from '../storage/index.js'
 import { loadConfigFromFlags, type ConfigFlags } from './config-options.js'
@@ -28,6 +30,16 @@ export async function openRuntime(flags: ConfigFlags): Promise<CliRuntime> {
   })
   try {
     await migrateToLatest(database.db)
+    const matches = await matchesStoredMasterKey(database.db, {
+      masterKey: masterKey.key,
+      updatedAt: toIsoTimestamp(systemClock.nowMs()),
+    })
+    // A wrong key would hash and encrypt with the wrong secret: stop before anything is written.
+    if (!matches) {
+      throw new Error(
+        'the master key does not match the one this database was initialized with (FERRY_MASTER_KEY)',
+      )
+    }
   } catch (err) {
     await database.close()
     throw err

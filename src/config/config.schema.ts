@@ -67,6 +67,23 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    admin: z
+      .object({
+        /** @default 1800000 (30 min) — an admin session unused this long ends. */
+        sessionIdleTimeoutMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(30 * 60_000),
+        /** @default 43200000 (12 h) — an admin session ends this long after login. */
+        sessionAbsoluteTimeoutMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(12 * 60 * 60_000),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         /** @default 30000 — how long in-flight requests (streams too) may run after SIGTERM. */

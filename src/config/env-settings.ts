@@ -18,6 +18,16 @@ export const ENV_SETTINGS = [
   { env: 'FERRY_MASTER_KEY', path: ['masterKey'], kind: 'string', secret: true },
   { env: 'FERRY_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
   { env: 'FERRY_SHUTDOWN_GRACE_MS', path: ['shutdown', 'graceMs'], kind: 'int' },
+  {
+    env: 'FERRY_ADMIN_SESSION_IDLE_TIMEOUT_MS',
+    path: ['admin', 'sessionIdleTimeoutMs'],
+    kind: 'int',
+  },
+  {
+    env: 'FERRY_ADMIN_SESSION_ABSOLUTE_TIMEOUT_MS',
+    path: ['admin', 'sessionAbsoluteTimeoutMs'],
+    kind: 'int',
+  },
 ] as const satisfies readonly EnvSetting[]
 
 export interface EnvSetting {

@@ -9,6 +9,7 @@ export const KEY_PURPOSES = [
   'audit-signing',
   'webhook-signing',
   'session-hash',
+  'totp-secret',
 ] as const
 export type KeyPurpose = (typeof KEY_PURPOSES)[number]
 

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { AdminTables } from '../admins/admins.table.js'
 import type { AuditTables } from '../audit/audit.table.js'
 import type { CacheInvalidationsTable } from '../invalidation/cache-invalidations.table.js'
 import type { ApiKeysTable } from '../keys/keys.table.js'
@@ -6,7 +7,7 @@ import type { OrganizationsTable } from '../organizations/organizations.table.js
 import type { SettingsTable } from './settings.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
-export interface Database extends AuditTables {
+export interface Database extends AuditTables, AdminTables {
   settings: SettingsTable
   organizations: OrganizationsTable
   api_keys: ApiKeysTable

@@ -18,17 +18,18 @@ export interface FerryProcess {
 /** Run the real CLI (`ferry …`) from source in a child process, collecting its output. */
 export function runFerry(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string } = {},
 ): FerryProcess {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...cleanEnv(), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin)
   const stdout: string[] = []
   const stderr: string[] = []
-  child.stdout.setEncoding('utf8').on('data', (d: string) => stdout.push(d))
-  child.stderr.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(d))
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as m0001 from './0001-settings.js'
 import * as m0002 from './0002-cache-invalidations.js'
 import * as m0003 from './0003-audit.js'
+import * as m0004 from './0004-admins.js'
 import * as m0005 from './0005-organizations-and-keys.js'
 
 /**
@@ -12,5 +13,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-settings': m0001,
   '0002-cache-invalidations': m0002,
   '0003-audit': m0003,
+  '0004-admins': m0004,
   '0005-organizations-and-keys': m0005,
 }

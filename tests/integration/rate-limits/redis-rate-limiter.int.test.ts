@@ -51,7 +51,8 @@ describe.skipIf(!inject('redisAvailable'))('redis rate limiter', () => {
 
   it('enforces one limit shared by two instances', async () => {
     const keyPrefix = uniquePrefix()
-    const options = { clock: systemClock, keyPrefix, onFallback: noFallback }
+    // A generous timeout: on a loaded CI machine a slow Redis reply must not trigger the fallback.
+    const options = { clock: systemClock, keyPrefix, onFallback: noFallback, timeoutMs: 5_000 }
     const one = createRedisRateLimiter({ ...options, redis: await connect() })
     const two = createRedisRateLimiter({ ...options, redis: await connect() })
     const charges = buildRateLimitCharges({
@@ -75,7 +76,8 @@ describe.skipIf(!inject('redisAvailable'))('redis rate limiter', () => {
 
   it('refunds on one instance what another consumed', async () => {
     const keyPrefix = uniquePrefix()
-    const options = { clock: systemClock, keyPrefix, onFallback: noFallback }
+    // A generous timeout: on a loaded CI machine a slow Redis reply must not trigger the fallback.
+    const options = { clock: systemClock, keyPrefix, onFallback: noFallback, timeoutMs: 5_000 }
     const one = createRedisRateLimiter({ ...options, redis: await connect() })
     const two = createRedisRateLimiter({ ...options, redis: await connect() })
     const charges = buildRateLimitCharges({

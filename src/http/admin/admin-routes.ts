@@ -1,0 +1,23 @@
+import type { AdminRoute } from './admin-route.js'
+import { ADMIN_TOKEN_ROUTES } from './admin-tokens.routes.js'
+import { ADMIN_USER_ROUTES } from './admins.routes.js'
+import { AUTH_ROUTES } from './auth.routes.js'
+import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
+
+/**
+ * The route catalogue: every admin API route, declared once. The admin plugin registers these,
+ * the OpenAPI document is generated from them, and a test walks them to prove that every
+ * state-changing route writes exactly its declared audit event. A new admin feature adds its
+ * `*.routes.ts` list here (and a fixture in tests/integration/admin/route-fixtures.ts).
+ */
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  ...AUTH_ROUTES,
+  ...ADMIN_USER_ROUTES,
+  ...ADMIN_TOKEN_ROUTES,
+  ...SUPPORT_SESSION_ROUTES,
+]
+
+/** `METHOD /url` (below /admin/v1): how tests and docs name a route. */
+export function routeKey(route: Pick<AdminRoute, 'method' | 'url'>): string {
+  return `${route.method} ${route.url}`
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod'
+import { PERMISSIONS } from '../../admins/index.js'
+
+export const CreateAdminTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  /** Omitted: the token does not expire (revoke it when it is no longer needed). */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+  /** Omitted: the token may do whatever its admin may. */
+  permissions: z.array(z.enum(PERMISSIONS)).min(1).max(PERMISSIONS.length).optional(),
+})
+
+export const AdminTokenIdParams = z.strictObject({
+  tokenId: z.string().regex(/^atk_[0-9a-z]{26}$/, 'must be an admin token id (atk_…)'),
+})
+
+/** `mine` (default) or `all` (needs admins.read). */
+export const ScopeQuery = z.strictObject({ scope: z.enum(['mine', 'all']).default('mine') })

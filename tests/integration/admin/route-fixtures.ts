@@ -1,0 +1,229 @@
+import { currentTotpCode } from '../../../src/admins/totp.js'
+import { newId } from '../../../src/lib/ids.js'
+import {
+  SETUP_AUDIT,
+  type AdminHarness,
+  type TestAdmin,
+  type TestCredential,
+} from '../../support/admin-harness.js'
+
+/** The request a fixture sends. */
+export interface FixtureRequest {
+  /** Values for the route's `:params`. */
+  params?: Record<string, string>
+  body?: Record<string, unknown>
+  headers?: Record<string, string>
+  /** How the request authenticates; 'anonymous' for public routes. */
+  as: Exclude<TestCredential, undefined> | 'anonymous'
+}
+
+/**
+ * How to call one state-changing admin route successfully. `prepare` may create what the route
+ * acts on (through services, before the call) and returns the request; the call itself must
+ * answer 2xx and write exactly one audit event with the route's declared action.
+ */
+export interface RouteFixture {
+  prepare(h: AdminHarness): Promise<FixtureRequest>
+}
+
+const reason = (code: string) => ({ reason: { code } })
+
+async function sessionOf(h: AdminHarness, admin: TestAdmin) {
+  const { cookie, csrfToken } = await h.login(admin)
+  return { cookie, csrfToken }
+}
+
+/** Enrol an admin in TOTP through the services; returns the secret and moves past its step. */
+async function enrolTotp(h: AdminHarness, admin: TestAdmin): Promise<string> {
+  const { secret } = await h.services.mfa.startEnrolment(SETUP_AUDIT, admin.adminId)
+  await h.services.mfa.confirmEnrolment(SETUP_AUDIT, {
+    adminId: admin.adminId,
+    code: currentTotpCode({ secret, nowMs: h.clock.nowMs() }),
+  })
+  h.clock.advance(30_000)
+  return secret
+}
+
+/**
+ * One fixture per state-changing admin route, keyed `METHOD /url` as in the catalogue (see
+ * `routeKey`). A route without a fixture fails every-mutating-route-is-audited.int.test.ts:
+ * a new admin route adds its fixture here.
+ */
+export const ROUTE_FIXTURES: Readonly<Record<string, RouteFixture>> = {
+  'POST /auth/login': {
+    prepare: (h) =>
+      Promise.resolve({
+        as: 'anonymous',
+        body: { email: h.owner.email, password: h.owner.password },
+      }),
+  },
+  'POST /auth/logout': {
+    prepare: async (h) => ({ as: await sessionOf(h, h.owner) }),
+  },
+  'POST /auth/password': {
+    prepare: async (h) => {
+      const admin = await h.createAdmin({ role: 'viewer' })
+      return {
+        as: await sessionOf(h, admin),
+        body: { currentPassword: admin.password, newPassword: 'an entirely new passphrase' },
+      }
+    },
+  },
+  'POST /auth/totp/enroll': {
+    prepare: async (h) => ({ as: await sessionOf(h, await h.createAdmin({ role: 'viewer' })) }),
+  },
+  'POST /auth/totp/confirm': {
+    prepare: async (h) => {
+      const admin = await h.createAdmin({ role: 'viewer' })
+      const { secret } = await h.services.mfa.startEnrolment(SETUP_AUDIT, admin.adminId)
+      return {
+        as: await sessionOf(h, admin),
+        body: { code: currentTotpCode({ secret, nowMs: h.clock.nowMs() + 1 }) },
+      }
+    },
+  },
+  'POST /auth/totp/disable': {
+    prepare: async (h) => {
+      const admin = await h.createAdmin({ role: 'viewer' })
+      const secret = await enrolTotp(h, admin)
+      const { cookie, csrfToken } = await h.login(
+        admin,
+        currentTotpCode({ secret, nowMs: h.clock.nowMs() + 1 }),
+      )
+      h.clock.advance(30_000)
+      return {
+        as: { cookie, csrfToken },
+        body: {
+          code: currentTotpCode({ secret, nowMs: h.clock.nowMs() + 1 }),
+          ...reason('new_phone'),
+        },
+      }
+    },
+  },
+
+  'POST /admins': {
+    prepare: (h) =>
+      Promise.resolve({
+        as: { token: h.ownerToken },
+        body: {
+          email: `new-${newId('x', h.clock.nowMs())}@example.com`,
+          role: 'viewer',
+          password: 'a long enough password',
+          ...reason('new_hire'),
+        },
+      }),
+  },
+  'PATCH /admins/:adminId': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { adminId: (await h.createAdmin({ role: 'viewer' })).adminId },
+      body: { displayName: 'Renamed' },
+    }),
+  },
+  'PUT /admins/:adminId/role': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { adminId: (await h.createAdmin({ role: 'viewer' })).adminId },
+      body: { role: 'billing', ...reason('team_change') },
+    }),
+  },
+  'POST /admins/:adminId/grants': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { adminId: (await h.createAdmin({ role: 'viewer' })).adminId },
+      body: { permission: 'usage.export', ...reason('monthly_report') },
+    }),
+  },
+  'POST /admins/:adminId/revocations': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { adminId: (await h.createAdmin({ role: 'viewer' })).adminId },
+      body: { permission: 'keys.read', ...reason('least_privilege') },
+    }),
+  },
+  'POST /admins/:adminId/disable': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { adminId: (await h.createAdmin({ role: 'viewer' })).adminId },
+      body: reason('offboarding'),
+    }),
+  },
+  'POST /admins/:adminId/enable': {
+    prepare: async (h) => {
+      const admin = await h.createAdmin({ role: 'viewer' })
+      await h.services.users.disableAdmin({ audit: SETUP_AUDIT }, admin.adminId)
+      return {
+        as: { token: h.ownerToken },
+        params: { adminId: admin.adminId },
+        body: reason('returned'),
+      }
+    },
+  },
+  'POST /admins/:adminId/password-reset': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { adminId: (await h.createAdmin({ role: 'viewer' })).adminId },
+      body: { newPassword: 'a reset passphrase here', ...reason('forgot_password') },
+    }),
+  },
+  'DELETE /admins/:adminId/totp': {
+    prepare: async (h) => {
+      const admin = await h.createAdmin({ role: 'viewer' })
+      await enrolTotp(h, admin)
+      return {
+        as: { token: h.ownerToken },
+        params: { adminId: admin.adminId },
+        headers: { 'x-ferry-reason-code': 'lost_device' },
+      }
+    },
+  },
+  'PUT /settings/security/mfa-required': {
+    prepare: (h) =>
+      Promise.resolve({
+        as: { token: h.ownerToken },
+        body: { required: false, ...reason('policy_review') },
+      }),
+  },
+
+  'POST /admin-tokens': {
+    prepare: async (h) => ({
+      as: await sessionOf(h, h.owner),
+      body: { name: 'fixture token', ...reason('automation') },
+    }),
+  },
+  'DELETE /admin-tokens/:tokenId': {
+    prepare: async (h) => {
+      await h.createToken(h.owner, 'to revoke')
+      const [latest] = await h.services.tokens.listTokens({ adminId: h.owner.adminId })
+      return { as: await sessionOf(h, h.owner), params: { tokenId: latest!.tokenId } }
+    },
+  },
+
+  'POST /support-sessions': {
+    prepare: async (h) => ({
+      as: await sessionOf(h, await h.createAdmin({ role: 'support' })),
+      body: {
+        organizationId: await h.createOrganization(),
+        durationMinutes: 30,
+        ...reason('ticket_1'),
+      },
+    }),
+  },
+  'POST /support-sessions/:supportSessionId/end': {
+    prepare: async (h) => {
+      const agent = await h.createAdmin({ role: 'support' })
+      const session = await h.services.supportSessions.start(
+        { ...SETUP_AUDIT, actor: { type: 'user', id: agent.adminId, role: 'support' } },
+        {
+          adminId: agent.adminId,
+          organizationId: await h.createOrganization(),
+          durationMs: 600_000,
+        },
+      )
+      return {
+        as: await sessionOf(h, agent),
+        params: { supportSessionId: session.supportSessionId },
+      }
+    },
+  },
+}
