@@ -5,6 +5,7 @@ import type { Logger } from './lib/logger.js'
 import type { Metrics } from './observability/metrics.js'
 import type { Db } from './storage/index.js'
 import { adminApiPlugin, type AdminApiDeps } from './http/admin/admin-api.js'
+import { v1ApiPlugin, type V1Deps } from './http/v1/v1-api.js'
 import { registerErrorHandlers } from './http/error-handlers.js'
 import { FERRY_HEADERS } from './http/headers.js'
 import { registerAccessLog } from './http/middleware/access-log.js'
@@ -20,6 +21,8 @@ export interface AppDeps {
   metrics: Metrics
   /** The admin REST API (`/admin/v1`): its services, built in main.ts. */
   admin: AdminApiDeps
+  /** The OpenAI-compatible customer API (`/v1`). */
+  v1: V1Deps
 }
 
 /**
@@ -77,5 +80,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerErrorHandlers(app, { bodyLimitBytes: deps.server.bodyLimitBytes, routes })
   registerOpsRoutes(app, { db: deps.db, metrics: deps.metrics })
   void app.register(adminApiPlugin(deps.admin), { prefix: '/admin/v1' })
+  void app.register(v1ApiPlugin(deps.v1), { prefix: '/v1' })
   return app
 }

@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
-import {
-  createAdminServices,
-  startSupportSessionReaper,
-  type AdminServices,
-} from './admins/index.js'
-import { createAuditLog } from './audit/run-audited.js'
+import { startSupportSessionReaper, type AdminServices } from './admins/index.js'
+import { createServices } from './create-services.js'
+import { startAuditCheckpointJob } from './audit/index.js'
+import { createInvalidationFor } from './invalidation/create-invalidation.js'
+import { createRateLimiterFor } from './rate-limits/index.js'
 import { closeGracefully } from './http/close-gracefully.js'
 import type { Config } from './config/config.schema.js'
 import { findUnknownEnvVars } from './config/load-config.js'
@@ -86,14 +85,42 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   }
 
   const metrics = createMetrics()
-  const auditLog = createAuditLog({ db: database.db, clock })
-  const adminServices = createAdminServices({
+  const invalidation = createInvalidationFor({
+    database,
+    databaseUrl: config.database.url,
+    redisUrl: config.redis.url,
+    clock,
+    onError: (err) => logger.warn({ err }, 'cache invalidation transport problem'),
+  })
+  const services = createServices({
     db: database.db,
     clock,
-    auditLog,
     masterKey: masterKey.key,
-    policy: config.admin,
+    invalidation,
+    adminPolicy: config.admin,
+    ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
+    onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
   })
+  const adminServices = services.admin
+  const rateLimiter = createRateLimiterFor({
+    redisUrl: config.redis.url,
+    clock,
+    onFallback: (event) => {
+      if (event.firstSinceHealthy)
+        logger.warn(
+          { err: event.error },
+          'Redis unreachable: rate limits fall back to this process',
+        )
+    },
+    onRecovered: () => logger.info('Redis reachable again: shared rate limits resumed'),
+  })
+  // Wait briefly for the transport: a revocation made elsewhere during start must not be missed.
+  await Promise.race([
+    invalidation.ready(),
+    new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+  ])
+  // The model table is in memory: load it before serving, so no request misses a model.
+  await services.models.ready()
   await logFirstAdminHint({ adminServices, logger })
   const app = buildApp({
     server: config.server,
@@ -101,6 +128,20 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     db: database.db,
     metrics,
     admin: { services: adminServices },
+    v1: {
+      keyAuthenticator: services.keyAuthenticator,
+      rateLimiter,
+      models: services.models,
+      providers: services.providers,
+      clock,
+      bodyLimitBytes: config.server.bodyLimitBytes,
+    },
+  })
+  app.addHook('onClose', async () => {
+    services.stop()
+    await services.providers.close()
+    await invalidation.close()
+    await rateLimiter.close()
   })
   const supportSessionReaper = startSupportSessionReaper({
     service: adminServices.supportSessions,
@@ -111,6 +152,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     supportSessionReaper.stop()
     done()
   })
+  const auditCheckpoints = startAuditCheckpointJob({
+    checkpointer: services.auditCheckpointer,
+    intervalMs: config.audit.checkpointIntervalMs,
+    logger,
+  })
+  app.addHook('onClose', () => auditCheckpoints.stop())
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {

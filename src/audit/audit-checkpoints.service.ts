@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.js'
 import { toIsoTimestamp } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
-import type { Db } from '../storage/index.js'
+import type { Db, Tx } from '../storage/index.js'
 import type { AuditSigner } from './audit-signing.js'
 import { findChainHead, findChainIds, insertCheckpoint } from './audit.repository.js'
 import { checkpointStatement, type SignedCheckpoint } from './checkpoint.js'
@@ -11,8 +11,10 @@ export interface AuditCheckpointer {
   /**
    * Sign the current head of every chain (the platform chain always, even when empty), so that
    * silence is provable and a cut-off tail is detectable. Returns the checkpoints written.
+   * With `tx`, reads the heads and writes inside that transaction (an audited admin request:
+   * the checkpoints commit only with the event that records them).
    */
-  writeCheckpoints(options?: { chainId?: string }): Promise<SignedCheckpoint[]>
+  writeCheckpoints(options?: { chainId?: string; tx?: Tx }): Promise<SignedCheckpoint[]>
 }
 
 export function createAuditCheckpointer(deps: {
@@ -22,12 +24,13 @@ export function createAuditCheckpointer(deps: {
 }): AuditCheckpointer {
   return {
     writeCheckpoints: async (options = {}) => {
+      const db = options.tx ?? deps.db
       const chainIds = options.chainId
         ? [options.chainId]
-        : [...new Set([PLATFORM_CHAIN, ...(await findChainIds(deps.db))])]
+        : [...new Set([PLATFORM_CHAIN, ...(await findChainIds(db))])]
       const written: SignedCheckpoint[] = []
       for (const chainId of chainIds) {
-        const head = await findChainHead(deps.db, chainId)
+        const head = await findChainHead(db, chainId)
         const nowMs = deps.clock.nowMs()
         const unsigned = {
           checkpoint_id: newId('ckp', nowMs),
@@ -41,7 +44,7 @@ export function createAuditCheckpointer(deps: {
           ...unsigned,
           signature: deps.signer.sign(checkpointStatement(unsigned)),
         }
-        await insertCheckpoint(deps.db, { ...checkpoint, sequence: BigInt(checkpoint.sequence) })
+        await insertCheckpoint(db, { ...checkpoint, sequence: BigInt(checkpoint.sequence) })
         written.push(checkpoint)
       }
       return written

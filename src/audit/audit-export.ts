@@ -3,7 +3,7 @@ import type { Db } from '../storage/index.js'
 import type { Clock } from '../lib/clock.js'
 import { toIsoTimestamp } from '../lib/clock.js'
 import type { AuditSigner } from './audit-signing.js'
-import { hashedFieldsOf } from './audit-row.js'
+import { toAuditEventRecord } from './audit-row.js'
 import { toSignedCheckpoint } from './audit-checkpoints.service.js'
 import {
   findCheckpoints,
@@ -50,11 +50,12 @@ export function manifestStatement(manifest: Omit<ExportManifest, 'signature'>) {
 /**
  * Stream an export as JSON lines: a header, then per chain its retention anchor, its signed
  * checkpoints and its events in sequence order, then a signed manifest line covering every byte
- * before it. Memory stays constant whatever the size of the log.
+ * before it. Memory stays constant whatever the size of the log. `onManifest`, if given, sees
+ * the manifest just before its line is yielded (to store it beside the export).
  */
 export async function* exportAuditJsonl(
   deps: { db: Db; clock: Clock; signer: AuditSigner },
-  options: AuditExportOptions = {},
+  options: AuditExportOptions & { onManifest?: (manifest: ExportManifest) => void } = {},
 ): AsyncGenerator<string> {
   const digest = createHash('sha256')
   let rows = 0
@@ -77,7 +78,7 @@ export async function* exportAuditJsonl(
     generated_at: generatedAt,
     chains,
     partial,
-    filters: options,
+    filters: exportFilters(options),
   })
   for (const chainId of chains) {
     const purges = await findPurges(deps.db, chainId)
@@ -97,7 +98,7 @@ export async function* exportAuditJsonl(
     for await (const row of iterateChainEvents(deps.db, { chainId })) {
       if (options.from !== undefined && row.created_at < options.from) continue
       if (options.to !== undefined && row.created_at > options.to) continue
-      yield emit({ type: 'event', ...hashedFieldsOf(row), hash: row.hash })
+      yield emit({ type: 'event', ...toAuditEventRecord(row) })
     }
   }
   const unsigned: Omit<ExportManifest, 'signature'> = {
@@ -111,7 +112,15 @@ export async function* exportAuditJsonl(
     key_id: deps.signer.keyId,
     public_key: deps.signer.publicKey,
   }
-  yield `${canonicalJson({ ...unsigned, signature: deps.signer.sign(manifestStatement(unsigned)) })}\n`
+  const manifest = { ...unsigned, signature: deps.signer.sign(manifestStatement(unsigned)) }
+  options.onManifest?.(manifest)
+  yield `${canonicalJson(manifest)}\n`
+}
+
+/** The filters an export states in its header (the caller's callback is no filter). */
+function exportFilters(options: AuditExportOptions): AuditExportOptions {
+  const { organizationId, platformOnly, from, to } = options
+  return { organizationId, platformOnly, from, to }
 }
 
 export const AUDIT_CSV_COLUMNS = [
@@ -168,8 +177,8 @@ export async function* exportAuditCsv(
     for await (const row of iterateChainEvents(deps.db, { chainId })) {
       if (options.from !== undefined && row.created_at < options.from) continue
       if (options.to !== undefined && row.created_at > options.to) continue
-      const fields: Record<string, unknown> = { ...hashedFieldsOf(row), hash: row.hash }
-      const line = `${AUDIT_CSV_COLUMNS.map((column) => csvCell(fields[column])).join(',')}\n`
+      const record = toAuditEventRecord(row)
+      const line = `${AUDIT_CSV_COLUMNS.map((column) => csvCell(record[column])).join(',')}\n`
       digest.update(line)
       rows += 1
       yield line

@@ -37,6 +37,16 @@ export function hashedFieldsOf(row: AuditEventRow): HashedAuditFields {
   }
 }
 
+/**
+ * An event as the admin API and exports show it: every hashed field plus the hash, snake_case,
+ * the sequence as a decimal string. Anyone holding one can recompute its hash.
+ */
+export type AuditEventRecord = HashedAuditFields & { hash: string }
+
+export function toAuditEventRecord(row: AuditEventRow): AuditEventRecord {
+  return { ...hashedFieldsOf(row), hash: row.hash }
+}
+
 export function rowToAuditEvent(row: AuditEventRow): AuditEvent {
   return {
     auditEventId: row.audit_event_id,

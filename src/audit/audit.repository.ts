@@ -1,11 +1,17 @@
 import type { Selectable } from 'kysely'
 import type { Db, Tx } from '../storage/index.js'
-import type { AuditCheckpointsTable, AuditEventsTable, AuditPurgesTable } from './audit.table.js'
+import type {
+  AuditCheckpointsTable,
+  AuditEventsTable,
+  AuditExportsTable,
+  AuditPurgesTable,
+} from './audit.table.js'
 import { GENESIS_HASH } from './hash-chain.js'
 
 export type AuditEventRow = Selectable<AuditEventsTable>
 export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>
 export type AuditPurgeRow = Selectable<AuditPurgesTable>
+export type AuditExportRow = Selectable<AuditExportsTable>
 
 /**
  * Advance a chain's head by one and return the new sequence with the hash it follows. The
@@ -97,6 +103,17 @@ export async function findAuditEvents(
     .execute()
 }
 
+export async function findAuditEventById(
+  db: Db,
+  auditEventId: string,
+): Promise<AuditEventRow | undefined> {
+  return db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('audit_event_id', '=', auditEventId)
+    .executeTakeFirst()
+}
+
 /** One chain's events in sequence order, in pages (constant memory for exports and verification). */
 export async function* iterateChainEvents(
   db: Db,
@@ -162,4 +179,35 @@ export async function findPurges(db: Db, chainId: string): Promise<AuditPurgeRow
     .where('status', '=', 'done')
     .orderBy('through_sequence', 'asc')
     .execute()
+}
+
+export async function insertAuditExport(db: Db, row: AuditExportRow): Promise<void> {
+  await db.insertInto('audit_exports').values(row).execute()
+}
+
+/** Mark an export complete with its signed manifest (canonical JSON). */
+export async function completeAuditExport(
+  db: Db,
+  completion: { exportId: string; manifestJson: string; completedAt: string },
+): Promise<void> {
+  await db
+    .updateTable('audit_exports')
+    .set({
+      status: 'completed',
+      manifest_json: completion.manifestJson,
+      completed_at: completion.completedAt,
+    })
+    .where('export_id', '=', completion.exportId)
+    .execute()
+}
+
+export async function findAuditExport(
+  db: Db,
+  exportId: string,
+): Promise<AuditExportRow | undefined> {
+  return db
+    .selectFrom('audit_exports')
+    .selectAll()
+    .where('export_id', '=', exportId)
+    .executeTakeFirst()
 }

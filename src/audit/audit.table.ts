@@ -62,9 +62,28 @@ export interface AuditPurgesTable {
   created_at: string
 }
 
+/**
+ * `audit_exports`: exports made through the admin API. Started in the transaction of their
+ * `audit_log.export` event; completed with the signed manifest (canonical JSON) at the end.
+ */
+export interface AuditExportsTable {
+  export_id: string
+  /** `jsonl` | `csv` */
+  format: string
+  filters_json: string
+  actor_id: string
+  request_id: string | null
+  /** `started` until the last byte is out, then `completed`; a broken download stays `started`. */
+  status: string
+  manifest_json: string | null
+  created_at: string
+  completed_at: string | null
+}
+
 export interface AuditTables {
   audit_events: AuditEventsTable
   audit_chains: AuditChainsTable
   audit_checkpoints: AuditCheckpointsTable
   audit_purges: AuditPurgesTable
+  audit_exports: AuditExportsTable
 }

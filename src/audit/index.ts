@@ -32,6 +32,16 @@ export {
 } from './redact-diff.js'
 export { createAuditSigner, verifyAuditSignature, type AuditSigner } from './audit-signing.js'
 export { createAuditCheckpointer, type AuditCheckpointer } from './audit-checkpoints.service.js'
+export { startAuditCheckpointJob, type AuditCheckpointJob } from './audit-checkpoint-job.js'
+export {
+  AUDIT_EXPORT_FORMATS,
+  createAuditService,
+  type AuditEventPage,
+  type AuditEventQuery,
+  type AuditExportFormat,
+  type AuditExportInfo,
+  type AuditService,
+} from './audit.service.js'
 export {
   AUDIT_CSV_COLUMNS,
   exportAuditCsv,
@@ -40,12 +50,14 @@ export {
   type ExportManifest,
 } from './audit-export.js'
 export { verifyAuditDatabase, verifyAuditExport, type AuditVerification } from './verify-audit.js'
+export type { ChainReport } from './verify-chain.js'
+export type { SignedCheckpoint } from './checkpoint.js'
 export { purgeAuditChain } from './audit-retention.js'
 export {
   findAuditEvents,
   findLatestCheckpointTime,
   type AuditEventFilters,
 } from './audit.repository.js'
-export { rowToAuditEvent } from './audit-row.js'
+export { rowToAuditEvent, toAuditEventRecord, type AuditEventRecord } from './audit-row.js'
 export { GENESIS_HASH, PLATFORM_CHAIN } from './hash-chain.js'
 export { canonicalJson } from './canonical-json.js'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Db } from '../storage/index.js'
 import { verifyAuditSignature, keyIdOfBase64 } from './audit-signing.js'
-import { hashedFieldsOf } from './audit-row.js'
+import { toAuditEventRecord } from './audit-row.js'
 import { toSignedCheckpoint } from './audit-checkpoints.service.js'
 import { manifestStatement, type ExportManifest } from './audit-export.js'
 import {
@@ -179,7 +179,7 @@ export async function verifyAuditDatabase(
         : {}),
     })
     for await (const row of iterateChainEvents(db, { chainId }))
-      verifier.push({ ...hashedFieldsOf(row), hash: row.hash })
+      verifier.push(toAuditEventRecord(row))
     reports.push(verifier.finish())
   }
   return summarize(reports, [], [])

@@ -1,8 +1,46 @@
 import { z } from 'zod'
+import type { SecretText } from '../lib/secret-text.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 const DATABASE_URL = /^(postgres|postgresql|sqlite|file):/
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/**
+ * One provider account declared in the config file. Only its shape is checked here; the
+ * provider-accounts domain applies the same rules as the admin API (base URL, header names,
+ * model patterns, per-kind settings) when the gateway starts. The credential never sits in the
+ * file: `credentialEnv` names the environment variable (or `<NAME>_FILE`) that holds it.
+ */
+const ProviderAccountConfigSchema = z
+  .object({
+    /** Unique slug, e.g. `openai-prod`. */
+    name: z.string().min(1),
+    /** `openai`, `openai-compatible`, `azure-openai`, `anthropic` or `mock`. */
+    kind: z.string().min(1),
+    baseUrl: z.string().min(1),
+    /** Name of the environment variable holding the credential. Unset: no credential. */
+    credentialEnv: z
+      .string()
+      .regex(ENV_VAR_NAME, 'must be an environment variable name')
+      .optional(),
+    /** Exact model names or trailing-`*` prefixes (`gpt-4o*`). */
+    models: z.array(z.string()).default([]),
+    /** Public model name → upstream model name. */
+    aliases: z.record(z.string(), z.string()).default({}),
+    extraHeaders: z.record(z.string(), z.string()).default({}),
+    timeouts: z
+      .object({
+        connectMs: z.number().int().optional(),
+        headersMs: z.number().int().optional(),
+        bodyIdleMs: z.number().int().optional(),
+      })
+      .strict()
+      .default({}),
+    settings: z.record(z.string(), z.unknown()).default({}),
+    status: z.enum(['active', 'disabled']).default('active'),
+  })
+  .strict()
 
 /**
  * Every setting Ferry reads, with its default. Sources rank: defaults < config file < FERRY_*
@@ -84,10 +122,33 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        /**
+         * @default 3600000 (1 h) — how often the gateway signs a checkpoint of every audit chain,
+         * also when nothing happened (a quiet hour is then provable, a cut tail detectable).
+         */
+        checkpointIntervalMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(60 * 60_000),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         /** @default 30000 — how long in-flight requests (streams too) may run after SIGTERM. */
         graceMs: z.number().int().min(0).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    providers: z
+      .object({
+        /** @default true — serve the built-in `mock` account (models `mock`, `mock-*`). */
+        builtinMock: z.boolean().default(true),
+        /** Accounts declared here are read-only in the admin API. @default [] */
+        accounts: z.array(ProviderAccountConfigSchema).default([]),
       })
       .strict()
       .prefault({}),
@@ -97,5 +158,30 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema> & {
   /** The config file that was read, if any (not part of the file's own schema). */
   readonly configFile?: string
+  /**
+   * Provider accounts from the config file, the environment (`OPENAI_API_KEY`,
+   * `ANTHROPIC_API_KEY`) and the built-in mock, credentials resolved. Set by `loadConfig`; a
+   * Config built otherwise has none.
+   */
+  readonly providerAccounts?: readonly ConfiguredProviderAccount[]
+}
+
+/** A provider account the config declares; it lives in memory only, never in the database. */
+export interface ConfiguredProviderAccount {
+  readonly name: string
+  readonly kind: string
+  readonly baseUrl: string
+  /** Read from the environment; shows `[redacted]` when logged or serialized. */
+  readonly credential: SecretText | null
+  /** The variable the credential came from, for display. */
+  readonly credentialEnv: string | null
+  /** Where it was declared: the config file, an env var such as OPENAI_API_KEY, or built in. */
+  readonly origin: 'file' | 'environment' | 'builtin'
+  readonly models: readonly string[]
+  readonly aliases: Readonly<Record<string, string>>
+  readonly extraHeaders: Readonly<Record<string, string>>
+  readonly timeouts: Readonly<{ connectMs?: number; headersMs?: number; bodyIdleMs?: number }>
+  readonly settings: Readonly<Record<string, unknown>>
+  readonly status: 'active' | 'disabled'
 }
 export type LogLevel = (typeof LOG_LEVELS)[number]

@@ -19,6 +19,12 @@ export const ENV_SETTINGS = [
   { env: 'FERRY_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
   { env: 'FERRY_SHUTDOWN_GRACE_MS', path: ['shutdown', 'graceMs'], kind: 'int' },
   {
+    env: 'FERRY_AUDIT_CHECKPOINT_INTERVAL_MS',
+    path: ['audit', 'checkpointIntervalMs'],
+    kind: 'int',
+  },
+  { env: 'FERRY_PROVIDERS_BUILTIN_MOCK', path: ['providers', 'builtinMock'], kind: 'bool' },
+  {
     env: 'FERRY_ADMIN_SESSION_IDLE_TIMEOUT_MS',
     path: ['admin', 'sessionIdleTimeoutMs'],
     kind: 'int',

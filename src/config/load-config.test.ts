@@ -46,6 +46,18 @@ describe('loadConfig', () => {
     expect(config.configFile).toBe(join(cwd, 'ferry.config.yaml'))
   })
 
+  it('signs audit checkpoints hourly by default, at most once a second', () => {
+    const cwd = tempDir()
+    expect(loadConfig({ env: {}, cwd }).audit.checkpointIntervalMs).toBe(3_600_000)
+    expect(
+      loadConfig({ env: { FERRY_AUDIT_CHECKPOINT_INTERVAL_MS: '5000' }, cwd }).audit
+        .checkpointIntervalMs,
+    ).toBe(5000)
+    expect(
+      problemsOf(() => loadConfig({ env: { FERRY_AUDIT_CHECKPOINT_INTERVAL_MS: '999' }, cwd })),
+    ).toEqual([expect.stringContaining('audit.checkpointIntervalMs')])
+  })
+
   it('reads a JSON config file named by FERRY_CONFIG', () => {
     const cwd = tempDir()
     writeFileSync(join(cwd, 'custom.json'), JSON.stringify({ server: { port: 7000 } }))

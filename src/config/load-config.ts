@@ -6,6 +6,7 @@ import { ConfigError } from '../lib/errors.js'
 import { deepFreeze } from '../lib/deep-freeze.js'
 import { ConfigSchema, type Config } from './config.schema.js'
 import { ENV_SETTINGS, OTHER_ENV_VARS, type EnvSetting } from './env-settings.js'
+import { resolveProviderAccounts } from './resolve-provider-accounts.js'
 
 /** Settings given on the command line; they outrank every other source. */
 export type ConfigOverrides = {
@@ -51,8 +52,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const parsed = ConfigSchema.safeParse(merged)
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => formatIssue(i, sources)))
+  // Only config/ reads the environment: provider credentials are resolved here, once.
+  const providerAccounts = parsed.success
+    ? resolveProviderAccounts(parsed.data.providers, { env, problems })
+    : []
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
-  return deepFreeze({ ...parsed.data, ...(configFile ? { configFile } : {}) })
+  return deepFreeze({ ...parsed.data, providerAccounts, ...(configFile ? { configFile } : {}) })
 }
 
 /** FERRY_* variables that match no setting: probably a typo, worth a warning at startup. */

@@ -12,6 +12,7 @@ export const INVALIDATION_KINDS = [
   'organization',
   'route-policy',
   'budget-policy',
+  'provider-account',
   'all',
 ] as const
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number]

@@ -31,3 +31,4 @@ export {
 export { formatRateLimitHeaders, RATE_LIMIT_HEADERS } from './format-rate-limit-headers.js'
 export { formatGoDuration } from './format-go-duration.js'
 export { RateLimitedError } from './rate-limited-error.js'
+export { createRateLimiterFor } from './create-rate-limiter.js'

@@ -4,6 +4,7 @@ import type { AuditTables } from '../audit/audit.table.js'
 import type { CacheInvalidationsTable } from '../invalidation/cache-invalidations.table.js'
 import type { ApiKeysTable } from '../keys/keys.table.js'
 import type { OrganizationsTable } from '../organizations/organizations.table.js'
+import type { ProviderAccountsTable } from '../provider-accounts/provider-accounts.table.js'
 import type { SettingsTable } from './settings.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
@@ -12,6 +13,7 @@ export interface Database extends AuditTables, AdminTables {
   organizations: OrganizationsTable
   api_keys: ApiKeysTable
   cache_invalidations: CacheInvalidationsTable
+  provider_accounts: ProviderAccountsTable
 }
 
 export const DIALECTS = ['sqlite', 'postgres'] as const

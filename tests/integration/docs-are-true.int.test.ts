@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { AUDIT_ACTIONS, isHighRisk, type AuditAction } from '../../src/audit/index.js'
 import { ENV_SETTINGS } from '../../src/config/env-settings.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
@@ -19,6 +20,14 @@ describe('documentation stays true', () => {
     for (const setting of ENV_SETTINGS) {
       expect(read('README.md'), setting.env).toContain(setting.env)
       expect(read('docs/configuration.md'), setting.env).toContain(setting.env)
+    }
+  })
+
+  it('lists every audit action, with its risk, in docs/audit-log.md', () => {
+    const doc = read('docs/audit-log.md')
+    for (const action of Object.keys(AUDIT_ACTIONS) as AuditAction[]) {
+      const listed = isHighRisk(action) ? `\`${action}\` (high)` : `\`${action}\``
+      expect(doc, action).toContain(listed)
     }
   })
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { LightMyRequestResponse } from 'fastify'
-import type { AdminAuthPolicy, AdminRole, AdminServices } from '../../src/admins/index.js'
+import type { AdminAuthPolicy, AdminRole } from '../../src/admins/index.js'
+import type { AdminApiServices } from '../../src/http/admin/admin-api-services.js'
 import type { AuditContext } from '../../src/audit/audit-event.js'
 import type { AuditEventRow } from '../../src/audit/audit.repository.js'
 import { createAuditLog } from '../../src/audit/index.js'
@@ -48,7 +49,7 @@ export async function createAdminHarness(
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
   })
   const app: FastifyInstance = built.app
-  const services: AdminServices = built.adminServices
+  const services: AdminApiServices = built.adminServices
 
   async function createAdmin(spec: {
     role: AdminRole
@@ -139,6 +140,8 @@ export async function createAdminHarness(
     app,
     logs: built.logs,
     services,
+    /** Everything createServices built (the model resolver, caches) for this app. */
+    runtime: built.services,
     clock,
     owner,
     ownerToken,

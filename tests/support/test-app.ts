@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import {
-  createAdminServices,
-  type AdminAuthPolicy,
-  type AdminServices,
-} from '../../src/admins/index.js'
-import { createAuditLog } from '../../src/audit/run-audited.js'
+import type { AdminAuthPolicy } from '../../src/admins/index.js'
+import { createServices } from '../../src/create-services.js'
+import type { ModelResolver } from '../../src/gateway/index.js'
+import { createLocalInvalidation, type CacheInvalidation } from '../../src/invalidation/index.js'
+import { createMemoryRateLimiter, type RateLimiter } from '../../src/rate-limits/index.js'
 import { ConfigSchema, type Config } from '../../src/config/config.schema.js'
 import { systemClock, type Clock } from '../../src/lib/clock.js'
 import { createLogger } from '../../src/lib/logger.js'
@@ -24,20 +23,29 @@ export function buildTestApp(options: {
   clock?: Clock
   masterKey?: Buffer
   adminPolicy?: Partial<AdminAuthPolicy>
+  /** Share one transport between apps (two instances in one test). @default local */
+  invalidation?: CacheInvalidation
+  /** @default an in-memory limiter */
+  rateLimiter?: RateLimiter
+  /** @default the services' resolver (built-in mock models); a bare catalogue resolves nothing */
+  models?: ModelResolver | Pick<ModelResolver, 'listModels'>
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
 }) {
   const server = { ...ConfigSchema.parse({}).server, ...options.server }
   const logs = createLogCapture()
   const clock = options.clock ?? systemClock
-  const auditLog = createAuditLog({ db: options.db, clock })
-  const adminServices: AdminServices = createAdminServices({
+  const invalidation = options.invalidation ?? createLocalInvalidation()
+  const services = createServices({
     db: options.db,
     clock,
-    auditLog,
     masterKey: options.masterKey ?? TEST_MASTER_KEY,
-    ...(options.adminPolicy ? { policy: options.adminPolicy } : {}),
+    invalidation,
+    ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
   })
+  const { auditLog } = services
+  const adminServices = services.admin
+  const rateLimiter = options.rateLimiter ?? createMemoryRateLimiter({ clock })
   const app: FastifyInstance = buildApp({
     server,
     logger: createLogger({ level: 'info', destination: logs.stream }),
@@ -47,6 +55,25 @@ export function buildTestApp(options: {
       services: adminServices,
       ...(options.adminRoutes ? { routes: options.adminRoutes } : {}),
     },
+    v1: {
+      keyAuthenticator: services.keyAuthenticator,
+      rateLimiter,
+      models: toResolver(options.models) ?? services.models,
+      providers: services.providers,
+      clock,
+      bodyLimitBytes: server.bodyLimitBytes,
+    },
   })
-  return { app, logs, adminServices, auditLog, clock }
+  app.addHook('onClose', () => {
+    services.stop()
+    return services.providers.close()
+  })
+  return { app, logs, adminServices, auditLog, clock, services, invalidation }
+}
+
+function toResolver(
+  models: ModelResolver | Pick<ModelResolver, 'listModels'> | undefined,
+): ModelResolver | undefined {
+  if (models === undefined || 'resolve' in models) return models
+  return { resolve: () => undefined, listModels: () => models.listModels() }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import type { AdminServices } from '../../admins/index.js'
+import type { AdminApiServices } from './admin-api-services.js'
 import { registerAdminAuthentication } from '../middleware/authenticate-admin.js'
 import type { AdminRoute } from './admin-route.js'
 import { ADMIN_ROUTES } from './admin-routes.js'
@@ -8,7 +8,7 @@ import { registerAdminRoute } from './register-admin-route.js'
 
 /** What the admin API needs from the composition root. */
 export interface AdminApiDeps {
-  services: AdminServices
+  services: AdminApiServices
   /** @default ADMIN_ROUTES — tests may add routes to exercise the helper. */
   routes?: readonly AdminRoute[]
   /** Shown in the OpenAPI document. */

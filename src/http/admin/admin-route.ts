@@ -1,12 +1,8 @@
 import { z } from 'zod'
-import type {
-  AdminPrincipal,
-  AdminServices,
-  Permission,
-  SupportSession,
-} from '../../admins/index.js'
+import type { AdminPrincipal, Permission, SupportSession } from '../../admins/index.js'
 import type { AuditAction } from '../../audit/audit-actions.js'
 import type { AuditContext } from '../../audit/audit-event.js'
+import type { AdminApiServices } from './admin-api-services.js'
 
 export const ADMIN_HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 export type AdminHttpMethod = (typeof ADMIN_HTTP_METHODS)[number]
@@ -34,7 +30,7 @@ export interface PublicAdminRouteContext<TBody, TQuery, TParams> {
   params: TParams
   /** Actor 'anonymous' until the handler knows better (login names the admin itself). */
   audit: AuditContext
-  services: AdminServices
+  services: AdminApiServices
   session: SessionCookieControl
 }
 

@@ -1,7 +1,11 @@
 import type { AdminRoute } from './admin-route.js'
 import { ADMIN_TOKEN_ROUTES } from './admin-tokens.routes.js'
 import { ADMIN_USER_ROUTES } from './admins.routes.js'
+import { AUDIT_ROUTES } from './audit.routes.js'
 import { AUTH_ROUTES } from './auth.routes.js'
+import { KEY_ROUTES } from './keys.routes.js'
+import { ORGANIZATION_ROUTES } from './orgs.routes.js'
+import { PROVIDER_ACCOUNT_ROUTES } from './providers.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
 
 /**
@@ -15,6 +19,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...ADMIN_USER_ROUTES,
   ...ADMIN_TOKEN_ROUTES,
   ...SUPPORT_SESSION_ROUTES,
+  ...AUDIT_ROUTES,
+  ...ORGANIZATION_ROUTES,
+  ...KEY_ROUTES,
+  ...PROVIDER_ACCOUNT_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */

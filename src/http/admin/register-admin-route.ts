@@ -7,10 +7,12 @@ import {
 } from '../../admins/index.js'
 import { isHighRisk } from '../../audit/audit-actions.js'
 import type { AuditContext } from '../../audit/audit-event.js'
+import type { AdminApiServices } from './admin-api-services.js'
 import { checkReason } from '../../audit/run-audited.js'
 import { zodToInvalidRequest } from '../openai-error.js'
 import type { AdminRequestAuth } from '../middleware/authenticate-admin.js'
 import type { AdminRoute, AdminRouteContext, SessionCookieControl } from './admin-route.js'
+import { AdminDownload, sendDownload } from './admin-download.js'
 import { buildAuditContext, readReason } from './request-audit-context.js'
 import { clearSessionCookie, setSessionCookie } from './session-cookie.js'
 
@@ -21,7 +23,7 @@ import { clearSessionCookie, setSessionCookie } from './session-cookie.js'
  */
 export function registerAdminRoute(
   app: FastifyInstance,
-  options: { route: AdminRoute; services: AdminServices },
+  options: { route: AdminRoute; services: AdminApiServices },
 ): void {
   const { route, services } = options
   app.route({
@@ -30,6 +32,8 @@ export function registerAdminRoute(
     config: { adminRoute: route },
     handler: async (request, reply) => {
       const result = await runRoute({ route, services, request, reply })
+      if (result instanceof AdminDownload)
+        return sendDownload(reply.status(route.successStatus), result)
       return reply.status(route.successStatus).send(result ?? {})
     },
   })
@@ -37,7 +41,7 @@ export function registerAdminRoute(
 
 async function runRoute(options: {
   route: AdminRoute
-  services: AdminServices
+  services: AdminApiServices
   request: FastifyRequest
   reply: FastifyReply
 }): Promise<unknown> {
@@ -85,7 +89,7 @@ async function runRoute(options: {
 /** High-risk attempts without the permission leave a trace: who tried what, from where. */
 async function recordDenial(options: {
   route: AdminRoute
-  services: AdminServices
+  services: AdminApiServices
   audit: AuditContext
 }) {
   const { route, services, audit } = options

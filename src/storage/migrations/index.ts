@@ -4,6 +4,8 @@ import * as m0002 from './0002-cache-invalidations.js'
 import * as m0003 from './0003-audit.js'
 import * as m0004 from './0004-admins.js'
 import * as m0005 from './0005-organizations-and-keys.js'
+import * as m0006 from './0006-audit-exports.js'
+import * as m0007 from './0007-provider-accounts.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -15,4 +17,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-audit': m0003,
   '0004-admins': m0004,
   '0005-organizations-and-keys': m0005,
+  '0006-audit-exports': m0006,
+  '0007-provider-accounts': m0007,
 }

@@ -28,6 +28,31 @@ export interface RouteFixture {
 
 const reason = (code: string) => ({ reason: { code } })
 
+let providerCounter = 0
+/** A stored provider account with a credential; returns its ID. */
+async function newProviderAccount(h: AdminHarness): Promise<string> {
+  providerCounter += 1
+  const account = await h.services.providerAccounts.create(SETUP_AUDIT, {
+    name: `fixture-${providerCounter}-${newId('x', h.clock.nowMs()).slice(-6)}`,
+    kind: 'openai-compatible',
+    baseUrl: 'http://127.0.0.1:8000/v1',
+    models: ['fixture-model'],
+    credential: 'fixture-credential-0123456789',
+  })
+  return account.providerAccountId
+}
+
+/** A live key of a new organization, made through the services (before the measured call). */
+async function newKey(h: AdminHarness): Promise<string> {
+  const organizationId = await h.createOrganization()
+  const { key } = await h.services.keys.create(SETUP_AUDIT, {
+    organizationId,
+    name: 'fixture',
+    environment: 'live',
+  })
+  return key.keyId
+}
+
 async function sessionOf(h: AdminHarness, admin: TestAdmin) {
   const { cookie, csrfToken } = await h.login(admin)
   return { cookie, csrfToken }
@@ -225,5 +250,140 @@ export const ROUTE_FIXTURES: Readonly<Record<string, RouteFixture>> = {
         params: { supportSessionId: session.supportSessionId },
       }
     },
+  },
+
+  'POST /audit/checkpoints': {
+    prepare: async (h) => ({
+      as: { token: await h.createToken(await h.createAdmin({ role: 'security_auditor' })) },
+    }),
+  },
+  'POST /audit/verify': {
+    prepare: async (h) => ({
+      as: { token: await h.createToken(await h.createAdmin({ role: 'security_auditor' })) },
+      body: {},
+    }),
+  },
+
+  'POST /orgs': {
+    prepare: (h) =>
+      Promise.resolve({
+        as: { token: h.ownerToken },
+        body: { name: 'New Co', externalId: `ext-${Date.now()}` },
+      }),
+  },
+  'PATCH /orgs/:organizationId': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { organizationId: await h.createOrganization() },
+      body: { name: 'Renamed Co', rateLimits: { requestsPerMinute: 100 } },
+    }),
+  },
+  'POST /orgs/:organizationId/suspend': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { organizationId: await h.createOrganization() },
+      body: reason('unpaid_invoice'),
+    }),
+  },
+  'POST /orgs/:organizationId/reactivate': {
+    prepare: async (h) => {
+      const organizationId = await h.createOrganization()
+      await h.services.organizations.suspend(SETUP_AUDIT, organizationId)
+      return {
+        as: { token: h.ownerToken },
+        params: { organizationId },
+        body: reason('invoice_paid'),
+      }
+    },
+  },
+  'POST /orgs/:organizationId/keys': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { organizationId: await h.createOrganization() },
+      body: { name: 'backend', environment: 'test', rateLimits: { requestsPerMinute: 60 } },
+    }),
+  },
+  'PATCH /keys/:keyId': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: { name: 'renamed' },
+    }),
+  },
+  'PUT /keys/:keyId/scopes': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: { models: ['gpt-4o-mini'], endpoints: ['chat.completions'] },
+    }),
+  },
+  'PUT /keys/:keyId/environment': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: { environment: 'test', ...reason('move_to_sandbox') },
+    }),
+  },
+  'PUT /keys/:keyId/expiry': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: { expiresAt: '2030-01-01T00:00:00Z' },
+    }),
+  },
+  'PUT /keys/:keyId/rate-limits': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: { requestsPerMinute: 10, tokensPerMinute: 1000 },
+    }),
+  },
+  'POST /keys/:keyId/rotate': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: { graceSeconds: 3600, ...reason('customer_requested_key_rotation') },
+    }),
+  },
+  'POST /keys/:keyId/revoke': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { keyId: await newKey(h) },
+      body: reason('key_leaked'),
+    }),
+  },
+  'POST /providers': {
+    prepare: (h) =>
+      Promise.resolve({
+        as: { token: h.ownerToken },
+        body: {
+          name: `created-${newId('x', h.clock.nowMs()).slice(-8)}`,
+          kind: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:8000/v1',
+          models: ['llama-3*'],
+          credential: 'fixture-credential-0123456789',
+        },
+      }),
+  },
+  'PATCH /providers/:providerAccountId': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { providerAccountId: await newProviderAccount(h) },
+      body: { models: ['fixture-model', 'fixture-*'], status: 'disabled' },
+    }),
+  },
+  'PUT /providers/:providerAccountId/credential': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { providerAccountId: await newProviderAccount(h) },
+      body: { credential: 'rotated-credential-9876543210', ...reason('provider_key_rotation') },
+    }),
+  },
+  'DELETE /providers/:providerAccountId': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { providerAccountId: await newProviderAccount(h) },
+      headers: { 'x-ferry-reason-code': 'provider_retired' },
+    }),
   },
 }

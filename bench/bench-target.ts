@@ -1,0 +1,90 @@
+/**
+ * Ferry as a benchmark target: a temporary SQLite database, one organization and key, and
+ * `gpt-4o-mini` served by an openai-compatible account at MOCK_BASE_URL. Prints one JSON line
+ * `{ url, key, pid }` once listening. Logs (one access line per request, as in production) go
+ * to /dev/null unless BENCH_LOG=stdout.
+ *
+ *   MOCK_BASE_URL=http://127.0.0.1:18080/v1 PORT=18790 node --import tsx bench/bench-target.ts
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { buildApp } from '../src/app.js'
+import { ConfigSchema } from '../src/config/config.schema.js'
+import { createServices } from '../src/create-services.js'
+import { combineModelResolvers, createBuiltinMockResolver } from '../src/gateway/index.js'
+import { createLocalInvalidation } from '../src/invalidation/index.js'
+import { systemClock } from '../src/lib/clock.js'
+import { createLogger } from '../src/lib/logger.js'
+import { createMetrics } from '../src/observability/metrics.js'
+import { createMemoryRateLimiter } from '../src/rate-limits/index.js'
+import { createDb, migrateToLatest } from '../src/storage/index.js'
+import type { ProviderAccount } from '../src/providers/index.js'
+import type { AuditContext } from '../src/audit/index.js'
+
+const mockBaseUrl = process.env.MOCK_BASE_URL ?? 'http://127.0.0.1:18080/v1'
+const port = Number(process.env.PORT ?? 18790)
+const dataDir = mkdtempSync(join(tmpdir(), 'ferry-bench-'))
+const { db } = createDb({ url: `sqlite:${join(dataDir, 'ferry.db')}`, dataDir })
+await migrateToLatest(db)
+const clock = systemClock
+const services = createServices({
+  db,
+  clock,
+  masterKey: Buffer.alloc(32, 3),
+  invalidation: createLocalInvalidation(),
+})
+const account: ProviderAccount = {
+  id: 'bench-openai',
+  label: 'bench-openai',
+  kind: 'openai-compatible',
+  baseUrl: mockBaseUrl,
+  credential: 'sk-bench-upstream',
+}
+const models = combineModelResolvers([
+  {
+    resolve: (model) => (model === 'gpt-4o-mini' ? { account, upstreamModel: model } : undefined),
+    listModels: () => [{ id: 'gpt-4o-mini', ownedBy: 'bench', created: 0 }],
+  },
+  createBuiltinMockResolver(),
+])
+const server = ConfigSchema.parse({}).server
+const app = buildApp({
+  server,
+  logger: createLogger({
+    level: 'info',
+    destination:
+      process.env.BENCH_LOG === 'stdout' ? pino.destination(1) : pino.destination('/dev/null'),
+  }),
+  db,
+  metrics: createMetrics(),
+  admin: { services: services.admin },
+  v1: {
+    keyAuthenticator: services.keyAuthenticator,
+    rateLimiter: createMemoryRateLimiter({ clock }),
+    models,
+    providers: services.providers,
+    clock,
+  },
+})
+const audit: AuditContext = {
+  actor: { type: 'cli', id: 'cli:bench', role: null },
+  ip: null,
+  userAgent: null,
+  requestId: null,
+  reason: { code: 'benchmark_setup' },
+}
+const org = await services.admin.organizations.create(audit, { name: 'Bench' })
+const key = await services.admin.keys.create(audit, {
+  organizationId: org.organizationId,
+  name: 'bench',
+  environment: 'live',
+})
+await app.listen({ host: '127.0.0.1', port })
+process.stdout.write(
+  `${JSON.stringify({ url: `http://127.0.0.1:${port}/v1`, key: key.secret, pid: process.pid })}\n`,
+)
+const stop = () => void app.close().then(() => process.exit(0))
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)

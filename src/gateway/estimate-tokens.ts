@@ -1,0 +1,58 @@
+import {
+  estimateChatPromptTokens,
+  estimateCompletionPromptTokens,
+  estimateEmbeddingTokens,
+  estimateResponsesInputTokens,
+  type ChatRequest,
+  type CompletionRequest,
+  type EmbeddingsRequest,
+  type ResponsesRequest,
+} from '../providers/index.js'
+import type { GatewayEndpoint } from './gateway-endpoint.js'
+
+/** Completion tokens assumed when a request sets no limit (OpenAI's completions default is 16). */
+const DEFAULT_COMPLETION_ALLOWANCE = 256
+
+function limitOf(body: Record<string, unknown>, fields: readonly string[]): number | undefined {
+  for (const field of fields) {
+    const value = body[field]
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.floor(value)
+  }
+  return undefined
+}
+
+function choicesOf(body: Record<string, unknown>): number {
+  const n = body.n
+  return typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1
+}
+
+/**
+ * Tokens to charge against per-minute token limits before the call: the prompt as the providers'
+ * counters see it, plus the completion the request allows (`max_completion_tokens`, `max_tokens`,
+ * `max_output_tokens`) for every choice. Settlement corrects it with the real usage.
+ */
+export function estimateRequestTokens(endpoint: GatewayEndpoint, body: object): number {
+  const fields = body as Record<string, unknown>
+  switch (endpoint) {
+    case 'chat.completions': {
+      const limit = limitOf(fields, ['max_completion_tokens', 'max_tokens'])
+      return (
+        estimateChatPromptTokens(body as ChatRequest) +
+        (limit ?? DEFAULT_COMPLETION_ALLOWANCE) * choicesOf(fields)
+      )
+    }
+    case 'completions': {
+      const limit = limitOf(fields, ['max_tokens']) ?? 16
+      return estimateCompletionPromptTokens(body as CompletionRequest) + limit * choicesOf(fields)
+    }
+    case 'embeddings':
+      return estimateEmbeddingTokens(body as EmbeddingsRequest)
+    case 'responses': {
+      const limit = limitOf(fields, ['max_output_tokens'])
+      return (
+        estimateResponsesInputTokens(body as ResponsesRequest) +
+        (limit ?? DEFAULT_COMPLETION_ALLOWANCE)
+      )
+    }
+  }
+}

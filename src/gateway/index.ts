@@ -1,0 +1,14 @@
+/** The request lifecycle outside HTTP (DESIGN steps 2–7): resolve, estimate, prepare the call. */
+export { GATEWAY_ENDPOINTS, pathOfEndpoint, type GatewayEndpoint } from './gateway-endpoint.js'
+export { EndpointNotAllowedError, ModelNotFoundError } from './gateway-errors.js'
+export { estimateRequestTokens } from './estimate-tokens.js'
+export {
+  BUILTIN_MOCK_ACCOUNT,
+  combineModelResolvers,
+  createBuiltinMockResolver,
+  type CatalogModel,
+  type ModelResolver,
+  type ResolvedModel,
+} from './model-resolver.js'
+export { prepareCall, servedModelOf, type PreparedCall } from './prepare-call.js'
+export { usageLogFields } from './usage-log-fields.js'

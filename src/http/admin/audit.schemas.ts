@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import {
+  AUDIT_CATEGORIES,
+  AUDIT_EXPORT_FORMATS,
+  isAuditAction,
+  type AuditEventRecord,
+  type ChainReport,
+} from '../../audit/index.js'
+
+const AUDIT_EVENT_ID = /^aud_[0-9a-z]{26}$/
+const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
+
+/**
+ * An ISO 8601 date or date-time with an offset (`2026-01-31`, `2026-01-31T12:00:00+02:00`),
+ * normalised to the stored form (UTC, milliseconds) so it compares as text with created_at.
+ */
+const Timestamp = z
+  .string()
+  .refine(
+    (value) => ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)),
+    'must be an ISO 8601 date or date-time with an offset, such as 2026-01-31T00:00:00Z',
+  )
+  .transform((value) => new Date(value).toISOString())
+
+const Id = z.string().min(1).max(200)
+
+/** Where a page ends: the (created_at, audit_event_id) of its last event. */
+export interface AuditCursor {
+  createdAt: string
+  auditEventId: string
+}
+
+/** Opaque to clients: base64url of `created_at|audit_event_id`. */
+export function encodeAuditCursor(cursor: AuditCursor): string {
+  return Buffer.from(`${cursor.createdAt}|${cursor.auditEventId}`).toString('base64url')
+}
+
+export function decodeAuditCursor(text: string): AuditCursor | undefined {
+  const [createdAt, auditEventId, extra] = Buffer.from(text, 'base64url').toString().split('|')
+  if (extra !== undefined || createdAt === undefined || auditEventId === undefined) return undefined
+  if (!STORED_TIMESTAMP.test(createdAt) || !AUDIT_EVENT_ID.test(auditEventId)) return undefined
+  return { createdAt, auditEventId }
+}
+
+const Cursor = z
+  .string()
+  .max(200)
+  .refine(
+    (text) => decodeAuditCursor(text) !== undefined,
+    'is not a cursor this API returned; pass next_cursor unchanged',
+  )
+  .transform((text) => decodeAuditCursor(text)!)
+
+function isFromNotAfterTo(query: { from?: string; to?: string }): boolean {
+  return query.from === undefined || query.to === undefined || query.from <= query.to
+}
+const FROM_AFTER_TO: { message: string; path: string[] } = {
+  message: 'must not be after `to`',
+  path: ['from'],
+}
+
+/** `GET /audit-events`: every filter optional; unknown actions and categories are a 400. */
+export const ListAuditEventsQuery = z
+  .strictObject({
+    organization_id: Id.optional(),
+    actor_id: Id.optional(),
+    action: z
+      .string()
+      .refine(isAuditAction, 'is not an audit action (see docs/audit-log.md for the registry)')
+      .optional(),
+    category: z.enum(AUDIT_CATEGORIES).optional(),
+    target_type: Id.optional(),
+    target_id: Id.optional(),
+    request_id: Id.optional(),
+    from: Timestamp.optional(),
+    to: Timestamp.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: Cursor.optional(),
+  })
+  .refine(isFromNotAfterTo, FROM_AFTER_TO)
+
+export const AuditEventIdParams = z.strictObject({
+  audit_event_id: z.string().regex(AUDIT_EVENT_ID, 'must be an audit event id (aud_…)'),
+})
+
+/** `GET /audit-events/export`: one organization's chain or all, optionally a time slice. */
+export const ExportAuditEventsQuery = z
+  .strictObject({
+    format: z.enum(AUDIT_EXPORT_FORMATS).default('jsonl'),
+    organization_id: Id.optional(),
+    from: Timestamp.optional(),
+    to: Timestamp.optional(),
+  })
+  .refine(isFromNotAfterTo, FROM_AFTER_TO)
+
+export const AuditExportIdParams = z.strictObject({
+  export_id: z.string().regex(/^aex_[0-9a-z]{26}$/, 'must be an audit export id (aex_…)'),
+})
+
+/** `POST /audit/verify`: every chain, or one. */
+export const VerifyAuditBody = z.strictObject({ chain_id: Id.optional() })
+
+/** An event on the wire: the export's event record, so a client can recompute its hash. */
+export function auditEventJson(record: AuditEventRecord) {
+  return { object: 'audit_event' as const, ...record }
+}
+
+/** One chain's verification result on the wire (sequences as decimal strings). */
+export function chainReportJson(report: ChainReport) {
+  const first = report.problems[0]
+  return {
+    chain_id: report.chainId,
+    ok: first === undefined,
+    events: report.events,
+    first_sequence: report.firstSequence === null ? null : String(report.firstSequence),
+    last_sequence: report.lastSequence === null ? null : String(report.lastSequence),
+    last_hash: report.lastHash,
+    checkpoints_verified: report.checkpointsVerified,
+    first_problem: first ? { sequence: String(first.sequence), message: first.message } : null,
+  }
+}

@@ -1,0 +1,107 @@
+import { adminRoute, type AdminRoute } from './admin-route.js'
+import {
+  CreateOrganizationBody,
+  ListOrganizationsQuery,
+  OrganizationIdParams,
+  UpdateOrganizationBody,
+} from './orgs.schemas.js'
+
+export const listOrganizationsRoute = adminRoute({
+  method: 'GET',
+  url: '/orgs',
+  summary: 'List organizations, newest first (search by name, external ID or ID)',
+  permission: 'orgs.read',
+  readOnly: true,
+  query: ListOrganizationsQuery,
+  handler: async ({ query, services }) => {
+    const data = await services.organizations.list({
+      ...(query.search ? { search: query.search } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.after ? { afterId: query.after } : {}),
+      limit: query.limit + 1,
+    })
+    const page = data.slice(0, query.limit)
+    return {
+      object: 'list',
+      data: page,
+      hasMore: data.length > query.limit,
+      nextCursor:
+        data.length > query.limit ? (page[page.length - 1]?.organizationId ?? null) : null,
+    }
+  },
+})
+
+export const getOrganizationRoute = adminRoute({
+  method: 'GET',
+  url: '/orgs/:organizationId',
+  summary: 'One organization',
+  permission: 'orgs.read',
+  readOnly: true,
+  params: OrganizationIdParams,
+  handler: ({ params, services }) => services.organizations.get(params.organizationId),
+})
+
+export const createOrganizationRoute = adminRoute({
+  method: 'POST',
+  url: '/orgs',
+  summary: 'Create an organization',
+  permission: 'orgs.write',
+  action: 'organization.create',
+  body: CreateOrganizationBody,
+  successStatus: 201,
+  handler: ({ body, services, audit }) =>
+    services.organizations.create(audit, {
+      name: body.name,
+      ...(body.externalId !== undefined ? { externalId: body.externalId } : {}),
+      ...(body.metadata ? { metadata: body.metadata } : {}),
+      ...(body.rateLimits ? { rateLimits: body.rateLimits } : {}),
+    }),
+})
+
+export const updateOrganizationRoute = adminRoute({
+  method: 'PATCH',
+  url: '/orgs/:organizationId',
+  summary: 'Rename an organization or change its external ID, metadata or rate limits',
+  permission: 'orgs.write',
+  action: 'organization.update',
+  params: OrganizationIdParams,
+  body: UpdateOrganizationBody,
+  handler: ({ params, body, services, audit }) =>
+    services.organizations.update(audit, params.organizationId, {
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.externalId !== undefined ? { externalId: body.externalId } : {}),
+      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+      ...(body.rateLimits !== undefined ? { rateLimits: body.rateLimits } : {}),
+    }),
+})
+
+export const suspendOrganizationRoute = adminRoute({
+  method: 'POST',
+  url: '/orgs/:organizationId/suspend',
+  summary: 'Suspend an organization: every key is refused at once (reason required)',
+  permission: 'orgs.write',
+  action: 'organization.suspend',
+  params: OrganizationIdParams,
+  handler: ({ params, services, audit }) =>
+    services.organizations.suspend(audit, params.organizationId),
+})
+
+export const reactivateOrganizationRoute = adminRoute({
+  method: 'POST',
+  url: '/orgs/:organizationId/reactivate',
+  summary: 'Reactivate a suspended organization (reason required)',
+  permission: 'orgs.write',
+  action: 'organization.reactivate',
+  params: OrganizationIdParams,
+  handler: ({ params, services, audit }) =>
+    services.organizations.reactivate(audit, params.organizationId),
+})
+
+export const ORGANIZATION_ROUTES: readonly AdminRoute[] = [
+  listOrganizationsRoute,
+  getOrganizationRoute,
+  createOrganizationRoute,
+  updateOrganizationRoute,
+  suspendOrganizationRoute,
+  reactivateOrganizationRoute,
+]

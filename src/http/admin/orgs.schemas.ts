@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { KEY_ENDPOINTS, KEY_ENVIRONMENTS } from '../../keys/index.js'
+import { ORGANIZATION_STATUSES } from '../../organizations/index.js'
+
+export const OrganizationIdParams = z.strictObject({
+  organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
+})
+
+export const KeyIdParams = z.strictObject({
+  keyId: z.string().regex(/^[0-9A-Za-z]{16}$/, 'must be an API key id (16 letters and digits)'),
+})
+
+const Name = z.string().trim().min(1).max(200)
+const Metadata = z
+  .record(z.string().min(1).max(64), z.string().max(500))
+  .refine((m) => Object.keys(m).length <= 50, {
+    message: 'at most 50 metadata entries',
+  })
+export const RateLimitsBody = z.strictObject({
+  requestsPerMinute: z.number().int().min(1).max(10_000_000).optional(),
+  tokensPerMinute: z.number().int().min(1).max(10_000_000_000).optional(),
+})
+const IsoTimestamp = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString())
+
+export const CreateOrganizationBody = z.strictObject({
+  name: Name,
+  externalId: z.string().trim().min(1).max(200).nullable().optional(),
+  metadata: Metadata.optional(),
+  rateLimits: RateLimitsBody.optional(),
+})
+
+export const UpdateOrganizationBody = CreateOrganizationBody.partial().refine(
+  (b) => Object.keys(b).length > 0,
+  {
+    message: 'give at least one of name, externalId, metadata, rateLimits',
+  },
+)
+
+export const ListOrganizationsQuery = z.strictObject({
+  search: z.string().max(200).optional(),
+  status: z.enum(ORGANIZATION_STATUSES).optional(),
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+})
+
+export const ScopesBody = z.strictObject({
+  models: z.array(z.string().min(1).max(200)).max(1000).nullable(),
+  endpoints: z.array(z.enum(KEY_ENDPOINTS)).nullable(),
+})
+
+export const CreateKeyBody = z.strictObject({
+  name: Name,
+  environment: z.enum(KEY_ENVIRONMENTS).default('live'),
+  scopes: ScopesBody.optional(),
+  expiresAt: IsoTimestamp.nullable().optional(),
+  rateLimits: RateLimitsBody.optional(),
+})
+
+export const RenameKeyBody = z.strictObject({ name: Name })
+export const KeyEnvironmentBody = z.strictObject({ environment: z.enum(KEY_ENVIRONMENTS) })
+export const KeyExpiryBody = z.strictObject({ expiresAt: IsoTimestamp.nullable() })
+export const RotateKeyBody = z.strictObject({
+  /** How long the old secret keeps working; 0 stops it at once. @default 86400 (24 h) */
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
+})
+export const ListKeysQuery = z.strictObject({
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+})
