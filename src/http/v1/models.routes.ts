@@ -7,7 +7,9 @@ import { enforceRateLimits } from './enforce-rate-limits.js'
 import { EndpointNotAllowedError, ModelNotFoundError } from './v1-errors.js'
 
 /** What `GET /v1/models` lists: the model resolver's catalogue. */
-export type ModelCatalog = Pick<ModelResolver, 'listModels'>
+/** What the models routes read; `resolve` also answers models served through a wildcard pattern. */
+export type ModelCatalog = Pick<ModelResolver, 'listModels'> &
+  Partial<Pick<ModelResolver, 'resolve'>>
 
 function toOpenAIModel(model: CatalogModel) {
   return { id: model.id, object: 'model', created: model.created, owned_by: model.ownedBy }
@@ -34,8 +36,12 @@ export function registerModelsRoutes(
     if (!hasEndpointScope(key.scopes, 'models')) throw new EndpointNotAllowedError('/v1/models')
     await enforceRateLimits({ limiter: deps.rateLimiter, key, estimatedTokens: 0, reply })
     const { model } = request.params
-    const found = deps.models.listModels().find((m) => m.id === model)
-    if (!found || !hasModelScope(key.scopes, model)) throw new ModelNotFoundError(model)
-    return toOpenAIModel(found)
+    if (!hasModelScope(key.scopes, model)) throw new ModelNotFoundError(model)
+    const listed = deps.models.listModels().find((m) => m.id === model)
+    if (listed) return toOpenAIModel(listed)
+    // A model matched only by a pattern (`gpt-4o*`) is not listed but is served.
+    const resolved = deps.models.resolve?.(model)
+    if (!resolved) throw new ModelNotFoundError(model)
+    return toOpenAIModel({ id: model, ownedBy: resolved.account.label, created: 0 })
   })
 }
