@@ -1,35 +1,9 @@
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { currentTotpCode } from '../../../src/admins/totp.js'
 import { newId } from '../../../src/lib/ids.js'
-import { dialectOf, type Db } from '../../../src/storage/index.js'
+import { dumpAllTables } from '../../support/dump-tables.js'
 import { createAdminHarness, type AdminHarness } from '../../support/admin-harness.js'
 import { testDialects } from '../../support/test-db.js'
-
-/** Every value of every row of every table, as one string per table. */
-async function dumpAllTables(db: Db): Promise<Record<string, string>> {
-  const names =
-    dialectOf(db) === 'sqlite'
-      ? (
-          await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
-            db,
-          )
-        ).rows
-      : (
-          await sql<{
-            name: string
-          }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(
-            db,
-          )
-        ).rows
-  const out: Record<string, string> = {}
-  for (const { name } of names) {
-    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db))
-      .rows
-    out[name] = JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
-  }
-  return out
-}
 
 for (const dialect of testDialects()) {
   describe(`${dialect}: no admin secret at rest, in the audit log, in a response or a log line`, () => {

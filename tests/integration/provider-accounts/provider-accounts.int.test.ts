@@ -1,14 +1,13 @@
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createServices } from '../../../src/create-services.js'
 import { createLocalInvalidation } from '../../../src/invalidation/index.js'
 import { createManualClock } from '../../../src/lib/clock.js'
 import { createCredentialCipher } from '../../../src/provider-accounts/index.js'
-import { dialectOf, type Db } from '../../../src/storage/index.js'
 import { SETUP_AUDIT, createAdminHarness, type AdminHarness } from '../../support/admin-harness.js'
 import { expectOpenAIError } from '../../support/openai-shape.js'
 import { TEST_MASTER_KEY } from '../../support/test-app.js'
 import { testDialects } from '../../support/test-db.js'
+import { dumpAllTables } from '../../support/dump-tables.js'
 
 interface ProviderBody {
   providerAccountId: string
@@ -17,31 +16,6 @@ interface ProviderBody {
   credentialLabel: string | null
   source: string
   status: string
-}
-
-/** Every value of every row of every table, one string per table. */
-async function dumpAllTables(db: Db): Promise<Record<string, string>> {
-  const names =
-    dialectOf(db) === 'sqlite'
-      ? (
-          await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
-            db,
-          )
-        ).rows
-      : (
-          await sql<{
-            name: string
-          }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(
-            db,
-          )
-        ).rows
-  const out: Record<string, string> = {}
-  for (const { name } of names) {
-    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db))
-      .rows
-    out[name] = JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
-  }
-  return out
 }
 
 let nameCounter = 0
