@@ -13,14 +13,14 @@ import pino from 'pino'
 import { buildApp } from '../src/app.js'
 import { ConfigSchema } from '../src/config/config.schema.js'
 import { createServices } from '../src/create-services.js'
-import { combineModelResolvers, createBuiltinMockResolver } from '../src/gateway/index.js'
+import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../src/config/resolve-provider-accounts.js'
 import { createLocalInvalidation } from '../src/invalidation/index.js'
 import { systemClock } from '../src/lib/clock.js'
 import { createLogger } from '../src/lib/logger.js'
 import { createMetrics } from '../src/observability/metrics.js'
 import { createMemoryRateLimiter } from '../src/rate-limits/index.js'
 import { createDb, migrateToLatest } from '../src/storage/index.js'
-import type { ProviderAccount } from '../src/providers/index.js'
+import { SecretText } from '../src/lib/secret-text.js'
 import type { AuditContext } from '../src/audit/index.js'
 
 const mockBaseUrl = process.env.MOCK_BASE_URL ?? 'http://127.0.0.1:18080/v1'
@@ -29,26 +29,31 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ferry-bench-'))
 const { db } = createDb({ url: `sqlite:${join(dataDir, 'ferry.db')}`, dataDir })
 await migrateToLatest(db)
 const clock = systemClock
+// The production model resolver over a configured account, as `providers.accounts` declares it.
 const services = createServices({
   db,
   clock,
   masterKey: Buffer.alloc(32, 3),
   invalidation: createLocalInvalidation(),
+  providerAccounts: [
+    {
+      name: 'bench-openai',
+      kind: 'openai-compatible',
+      baseUrl: mockBaseUrl,
+      credential: new SecretText('sk-bench-upstream'),
+      credentialEnv: 'BENCH_UPSTREAM_KEY',
+      origin: 'file',
+      models: ['gpt-4o-mini'],
+      aliases: {},
+      extraHeaders: {},
+      timeouts: {},
+      settings: {},
+      status: 'active',
+    },
+    BUILTIN_MOCK_PROVIDER_ACCOUNT,
+  ],
 })
-const account: ProviderAccount = {
-  id: 'bench-openai',
-  label: 'bench-openai',
-  kind: 'openai-compatible',
-  baseUrl: mockBaseUrl,
-  credential: 'sk-bench-upstream',
-}
-const models = combineModelResolvers([
-  {
-    resolve: (model) => (model === 'gpt-4o-mini' ? { account, upstreamModel: model } : undefined),
-    listModels: () => [{ id: 'gpt-4o-mini', ownedBy: 'bench', created: 0 }],
-  },
-  createBuiltinMockResolver(),
-])
+await services.models.ready()
 const server = ConfigSchema.parse({}).server
 const app = buildApp({
   server,
@@ -63,7 +68,7 @@ const app = buildApp({
   v1: {
     keyAuthenticator: services.keyAuthenticator,
     rateLimiter: createMemoryRateLimiter({ clock }),
-    models,
+    models: services.models,
     providers: services.providers,
     clock,
   },

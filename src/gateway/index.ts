@@ -2,13 +2,6 @@
 export { GATEWAY_ENDPOINTS, pathOfEndpoint, type GatewayEndpoint } from './gateway-endpoint.js'
 export { EndpointNotAllowedError, ModelNotFoundError } from './gateway-errors.js'
 export { estimateRequestTokens } from './estimate-tokens.js'
-export {
-  BUILTIN_MOCK_ACCOUNT,
-  combineModelResolvers,
-  createBuiltinMockResolver,
-  type CatalogModel,
-  type ModelResolver,
-  type ResolvedModel,
-} from './model-resolver.js'
+export type { CatalogModel, ModelResolver, ResolvedModel } from './model-resolver.js'
 export { prepareCall, servedModelOf, type PreparedCall } from './prepare-call.js'
 export { usageLogFields } from './usage-log-fields.js'

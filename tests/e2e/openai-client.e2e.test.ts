@@ -1,13 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  combineModelResolvers,
-  createBuiltinMockResolver,
-  type ModelResolver,
-  type ResolvedModel,
-} from '../../src/gateway/index.js'
-import type { ProviderAccount } from '../../src/providers/index.js'
+import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../src/config/resolve-provider-accounts.js'
+import { SecretText } from '../../src/lib/secret-text.js'
+import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.js'
 import { SETUP_AUDIT } from '../support/admin-harness.js'
 import { startAnthropicUpstream } from '../support/mock-upstreams/anthropic-upstream.js'
 import { startAzureUpstream } from '../support/mock-upstreams/azure-upstream.js'
@@ -20,20 +16,26 @@ import { assertMatchesSchema } from '../support/openapi-validate.js'
 import { buildTestApp } from '../support/test-app.js'
 import { createTestDb, type TestDb } from '../support/test-db.js'
 
-/** Public model name → account + upstream model, over the local mock upstreams. */
-function staticResolver(entries: Record<string, ResolvedModel>): ModelResolver {
+/** A configured (file-style) provider account over one of the local mock upstreams. */
+function upstreamAccount(fields: {
+  name: string
+  kind: string
+  baseUrl: string
+  models: string[]
+  aliases?: Record<string, string>
+}): ConfiguredAccountInput {
   return {
-    resolve: (model) => entries[model],
-    listModels: () =>
-      Object.keys(entries).map((id) => ({ id, ownedBy: 'ferry-test', created: 1_767_225_600 })),
+    credential: new SecretText('sk-upstream-secret'),
+    credentialEnv: 'TEST_UPSTREAM_KEY',
+    origin: 'file',
+    aliases: {},
+    extraHeaders: {},
+    timeouts: {},
+    settings: {},
+    status: 'active',
+    ...fields,
   }
 }
-
-const account = (fields: Pick<ProviderAccount, 'id' | 'kind' | 'baseUrl'>): ProviderAccount => ({
-  label: fields.id,
-  credential: 'sk-upstream-secret',
-  ...fields,
-})
 
 describe('the official openai client against Ferry', () => {
   let testDb: TestDb
@@ -50,32 +52,32 @@ describe('the official openai client against Ferry', () => {
     openaiUp = await startOpenAIUpstream()
     azureUp = await startAzureUpstream()
     anthropicUp = await startAnthropicUpstream()
-    const models = combineModelResolvers([
-      staticResolver({
-        'gpt-4o-mini': {
-          account: account({ id: 'openai-mock', kind: 'openai', baseUrl: openaiUp.baseUrl }),
-          upstreamModel: 'gpt-4o-mini',
-        },
-        'text-embedding-3-small': {
-          account: account({ id: 'openai-mock', kind: 'openai', baseUrl: openaiUp.baseUrl }),
-          upstreamModel: 'text-embedding-3-small',
-        },
-        'azure-4o-mini': {
-          account: account({ id: 'azure-mock', kind: 'azure-openai', baseUrl: azureUp.origin }),
-          upstreamModel: 'gpt-4o-mini-prod',
-        },
-        'claude-haiku': {
-          account: account({
-            id: 'anthropic-mock',
-            kind: 'anthropic',
-            baseUrl: anthropicUp.origin,
-          }),
-          upstreamModel: 'claude-3-5-haiku-latest',
-        },
+    // The production resolver over configured accounts, as `providers.accounts` declares them.
+    const providerAccounts = [
+      upstreamAccount({
+        name: 'openai-mock',
+        kind: 'openai',
+        baseUrl: openaiUp.baseUrl,
+        models: ['gpt-4o-mini', 'text-embedding-3-small'],
       }),
-      createBuiltinMockResolver(),
-    ])
-    built = buildTestApp({ db: testDb.db, models })
+      upstreamAccount({
+        name: 'azure-mock',
+        kind: 'azure-openai',
+        baseUrl: azureUp.origin,
+        models: [],
+        aliases: { 'azure-4o-mini': 'gpt-4o-mini-prod' },
+      }),
+      upstreamAccount({
+        name: 'anthropic-mock',
+        kind: 'anthropic',
+        baseUrl: anthropicUp.origin,
+        models: [],
+        aliases: { 'claude-haiku': 'claude-3-5-haiku-latest' },
+      }),
+      BUILTIN_MOCK_PROVIDER_ACCOUNT,
+    ]
+    built = buildTestApp({ db: testDb.db, providerAccounts })
+    await built.services.models.ready()
     await built.app.listen({ host: '127.0.0.1', port: 0 })
     baseURL = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}/v1`
     secret = (await newKey()).secret

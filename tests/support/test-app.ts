@@ -4,6 +4,7 @@ import type { AdminAuthPolicy } from '../../src/admins/index.js'
 import { createServices } from '../../src/create-services.js'
 import type { ModelResolver } from '../../src/gateway/index.js'
 import { createLocalInvalidation, type CacheInvalidation } from '../../src/invalidation/index.js'
+import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.js'
 import { createMemoryRateLimiter, type RateLimiter } from '../../src/rate-limits/index.js'
 import { ConfigSchema, type Config } from '../../src/config/config.schema.js'
 import { systemClock, type Clock } from '../../src/lib/clock.js'
@@ -29,6 +30,8 @@ export function buildTestApp(options: {
   rateLimiter?: RateLimiter
   /** @default the services' resolver (built-in mock models); a bare catalogue resolves nothing */
   models?: ModelResolver | Pick<ModelResolver, 'listModels'>
+  /** Configured provider accounts (as `providers.accounts`); `await services.models.ready()`. */
+  providerAccounts?: readonly ConfiguredAccountInput[]
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
 }) {
@@ -42,6 +45,7 @@ export function buildTestApp(options: {
     masterKey: options.masterKey ?? TEST_MASTER_KEY,
     invalidation,
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
+    ...(options.providerAccounts ? { providerAccounts: options.providerAccounts } : {}),
   })
   const { auditLog } = services
   const adminServices = services.admin
