@@ -1,4 +1,5 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
+import { toListPage } from './list-page.js'
 import {
   CreateKeyBody,
   KeyEnvironmentBody,
@@ -22,18 +23,12 @@ export const listKeysRoute = adminRoute({
   query: ListKeysQuery,
   handler: async ({ params, query, services }) => {
     await services.organizations.get(params.organizationId)
-    const data = await services.keys.listForOrganization({
+    const rows = await services.keys.listForOrganization({
       organizationId: params.organizationId,
       ...(query.after ? { afterId: query.after } : {}),
       limit: query.limit + 1,
     })
-    const page = data.slice(0, query.limit)
-    return {
-      object: 'list',
-      data: page,
-      hasMore: data.length > query.limit,
-      nextCursor: data.length > query.limit ? (page[page.length - 1]?.keyId ?? null) : null,
-    }
+    return toListPage(rows, { limit: query.limit, cursorOf: (key) => key.keyId })
   },
 })
 

@@ -1,4 +1,5 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
+import { toListPage } from './list-page.js'
 import {
   CreateOrganizationBody,
   ListOrganizationsQuery,
@@ -14,20 +15,13 @@ export const listOrganizationsRoute = adminRoute({
   readOnly: true,
   query: ListOrganizationsQuery,
   handler: async ({ query, services }) => {
-    const data = await services.organizations.list({
+    const rows = await services.organizations.list({
       ...(query.search ? { search: query.search } : {}),
       ...(query.status ? { status: query.status } : {}),
       ...(query.after ? { afterId: query.after } : {}),
       limit: query.limit + 1,
     })
-    const page = data.slice(0, query.limit)
-    return {
-      object: 'list',
-      data: page,
-      hasMore: data.length > query.limit,
-      nextCursor:
-        data.length > query.limit ? (page[page.length - 1]?.organizationId ?? null) : null,
-    }
+    return toListPage(rows, { limit: query.limit, cursorOf: (org) => org.organizationId })
   },
 })
 
