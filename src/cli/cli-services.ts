@@ -1,32 +1,47 @@
-import { createAuditLog } from '../audit/index.js'
+import type { AdminApiServices } from '../http/admin/admin-api-services.js'
 import { createInvalidationFor } from '../invalidation/create-invalidation.js'
-import { createKeysService } from '../keys/index.js'
+import { createServices } from '../create-services.js'
 import { systemClock } from '../lib/clock.js'
-import { createOrganizationsService } from '../organizations/index.js'
-import { deriveKey } from '../secrets/derive-key.js'
 import type { ConfigFlags } from './config-options.js'
 import { openRuntime } from './open-runtime.js'
 
 /**
- * The organization and key services as the gateway builds them, over the CLI's runtime. Changes
- * are published on the same invalidation transport the gateway listens on, so a revocation made
- * here stops the key in a running gateway within a second.
+ * The admin services exactly as the gateway builds them (createServices), over the CLI's
+ * runtime. Changes are published on the same invalidation transport the gateway listens on, so
+ * a revocation made here stops the key in a running gateway within a second.
  */
-export async function openCustomerServices(flags: ConfigFlags) {
+export async function openServices(
+  flags: ConfigFlags,
+): Promise<AdminApiServices & { close(): Promise<void> }> {
   const runtime = await openRuntime(flags)
-  const { db } = runtime.database
   const invalidation = createInvalidationFor({
     database: runtime.database,
     databaseUrl: runtime.config.database.url,
     redisUrl: runtime.config.redis.url,
     clock: systemClock,
   })
-  const auditLog = createAuditLog({ db, clock: systemClock })
-  const deps = { db, auditLog, clock: systemClock, invalidation }
+  let services: ReturnType<typeof createServices>
+  try {
+    services = createServices({
+      db: runtime.database.db,
+      clock: systemClock,
+      masterKey: runtime.masterKey,
+      invalidation,
+      adminPolicy: runtime.config.admin,
+      ...(runtime.config.providerAccounts
+        ? { providerAccounts: runtime.config.providerAccounts }
+        : {}),
+    })
+  } catch (err) {
+    await invalidation.close()
+    await runtime.close()
+    throw err
+  }
   return {
-    organizations: createOrganizationsService(deps),
-    keys: createKeysService({ ...deps, hashKey: deriveKey(runtime.masterKey, 'api-key-hash') }),
+    ...services.admin,
     close: async () => {
+      services.stop()
+      await services.providers.close()
       await invalidation.close()
       await runtime.close()
     },

@@ -1,38 +1,11 @@
 import { Command, Option } from 'commander'
-import {
-  ADMIN_ROLES,
-  createAdminServices,
-  type AdminRole,
-  type AdminServices,
-} from '../../admins/index.js'
-import { createAuditLog } from '../../audit/run-audited.js'
+import { ADMIN_ROLES, type AdminRole } from '../../admins/index.js'
 import { systemClock } from '../../lib/clock.js'
 import { withConfigOptions, type ConfigFlags } from '../config-options.js'
-import { cliAuditContext, openRuntime } from '../open-runtime.js'
+import { openServices } from '../cli-services.js'
+import { cliAuditContext } from '../open-runtime.js'
 import { parseDuration } from '../../lib/duration.js'
 import { promptNewPassword, readPasswordFromStdin } from '../read-password.js'
-
-/** Open the gateway's state with admin services, refusing a master key the database does not know. */
-async function openAdminServices(
-  flags: ConfigFlags,
-): Promise<AdminServices & { close(): Promise<void> }> {
-  const runtime = await openRuntime(flags)
-  try {
-    const db = runtime.database.db
-    const auditLog = createAuditLog({ db, clock: systemClock })
-    const services = createAdminServices({
-      db,
-      clock: systemClock,
-      auditLog,
-      masterKey: runtime.masterKey,
-      policy: runtime.config.admin,
-    })
-    return { ...services, close: () => runtime.close() }
-  } catch (err) {
-    await runtime.close()
-    throw err
-  }
-}
 
 interface CreateFlags extends ConfigFlags {
   email: string
@@ -71,7 +44,7 @@ export function adminCommand(): Command {
         const password = flags.passwordStdin
           ? await readPasswordFromStdin()
           : await promptNewPassword()
-        const services = await openAdminServices(flags)
+        const services = await openServices(flags)
         try {
           const created = await services.users.createAdmin(
             { audit: cliAuditContext({ reason: { code: flags.reason } }) },
@@ -109,7 +82,7 @@ export function adminCommand(): Command {
             `--expires-in: expected a duration such as 90d, 12h or 30m, got ${JSON.stringify(flags.expiresIn)}`,
           )
         }
-        const services = await openAdminServices(flags)
+        const services = await openServices(flags)
         try {
           const owner = await services.users.findAdminByEmail(flags.email)
           if (!owner) throw new Error(`no admin with email ${flags.email}`)

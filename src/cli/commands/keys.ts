@@ -7,7 +7,7 @@ import {
 } from '../../keys/index.js'
 import { parseDuration } from '../../lib/duration.js'
 import { withConfigOptions, type ConfigFlags } from '../config-options.js'
-import { openCustomerServices } from '../cli-services.js'
+import { openServices } from '../cli-services.js'
 import { printRecord, reasonFrom, type ReasonFlags } from '../cli-output.js'
 import { cliAuditContext } from '../open-runtime.js'
 
@@ -44,7 +44,7 @@ export function keysCommand(): Command {
             flags.expiresIn === undefined ? undefined : parseDuration(flags.expiresIn)
           if (flags.expiresIn !== undefined && !expiresInMs)
             throw new Error('--expires-in must look like 90d, 12h or 30m')
-          const services = await openCustomerServices(flags)
+          const services = await openServices(flags)
           try {
             const { key, secret } = await services.keys.create(cliAuditContext(), {
               organizationId: flags.org,
@@ -80,7 +80,7 @@ export function keysCommand(): Command {
       .requiredOption('--org <organization-id>')
       .option('--json', 'print JSON')
       .action(async (flags: ConfigFlags & { org: string; json?: boolean }) => {
-        const services = await openCustomerServices(flags)
+        const services = await openServices(flags)
         try {
           const list = await services.keys.listForOrganization({
             organizationId: flags.org,
@@ -108,7 +108,7 @@ export function keysCommand(): Command {
       )
       .option('--note <text>', 'a short note kept with the reason')
       .action(async (keyId: string, flags: ConfigFlags & ReasonFlags) => {
-        const services = await openCustomerServices(flags)
+        const services = await openServices(flags)
         try {
           const key = await services.keys.revoke(
             cliAuditContext({ reason: reasonFrom(flags) }),
@@ -138,7 +138,7 @@ export function keysCommand(): Command {
           if (parseDuration(flags.grace) === undefined || graceMs > MAX_ROTATION_GRACE_MS) {
             throw new Error('--grace must be a duration up to 30d, like 24h or 0')
           }
-          const services = await openCustomerServices(flags)
+          const services = await openServices(flags)
           try {
             const { key, secret } = await services.keys.rotate(
               cliAuditContext({ reason: reasonFrom(flags) }),

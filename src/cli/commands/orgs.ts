@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import { withConfigOptions, type ConfigFlags } from '../config-options.js'
-import { openCustomerServices } from '../cli-services.js'
+import { openServices } from '../cli-services.js'
 import { cliAuditContext } from '../open-runtime.js'
 import { printRecord, reasonFrom, type ReasonFlags } from '../cli-output.js'
 
@@ -15,7 +15,7 @@ export function orgsCommand(): Command {
       .option('--json', 'print JSON')
       .action(
         async (flags: ConfigFlags & { name: string; externalId?: string; json?: boolean }) => {
-          const services = await openCustomerServices(flags)
+          const services = await openServices(flags)
           try {
             const org = await services.organizations.create(cliAuditContext(), {
               name: flags.name,
@@ -35,7 +35,7 @@ export function orgsCommand(): Command {
       .option('--search <text>', 'match name, external ID or ID')
       .option('--json', 'print JSON')
       .action(async (flags: ConfigFlags & { search?: string; json?: boolean }) => {
-        const services = await openCustomerServices(flags)
+        const services = await openServices(flags)
         try {
           const list = await services.organizations.list({
             ...(flags.search ? { search: flags.search } : {}),
@@ -65,7 +65,7 @@ export function orgsCommand(): Command {
         )
         .option('--note <text>', 'a short note kept with the reason')
         .action(async (organizationId: string, flags: ConfigFlags & ReasonFlags) => {
-          const services = await openCustomerServices(flags)
+          const services = await openServices(flags)
           try {
             const context = cliAuditContext({ reason: reasonFrom(flags) })
             const org =
