@@ -92,15 +92,23 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     clock,
     onError: (err) => logger.warn({ err }, 'cache invalidation transport problem'),
   })
-  const services = createServices({
-    db: database.db,
-    clock,
-    masterKey: masterKey.key,
-    invalidation,
-    adminPolicy: config.admin,
-    ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
-    onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
-  })
+  let services: ReturnType<typeof createServices>
+  try {
+    services = createServices({
+      db: database.db,
+      clock,
+      masterKey: masterKey.key,
+      invalidation,
+      adminPolicy: config.admin,
+      ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
+      onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
+    })
+  } catch (err) {
+    // A bad configured provider account is a ConfigError: release what is open, then report it.
+    await invalidation.close()
+    await database.close()
+    throw err
+  }
   const adminServices = services.admin
   const rateLimiter = createRateLimiterFor({
     redisUrl: config.redis.url,
