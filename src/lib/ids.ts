@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
 
@@ -41,7 +41,10 @@ export function isWellFormedRequestId(value: string): boolean {
   return REQUEST_ID.test(value)
 }
 
-/** OpenAI's request IDs look like `req_` + 32 hex digits; ours do too. */
+/**
+ * OpenAI's request IDs look like `req_` + 32 hex digits; ours do too. randomUUID (122 random
+ * bits) draws from a cached entropy pool: one per request, it costs far less than randomBytes.
+ */
 export function newRequestId(): string {
-  return `req_${randomBytes(16).toString('hex')}`
+  return `req_${randomUUID().replace(/-/g, '')}`
 }
