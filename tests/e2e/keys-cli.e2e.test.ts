@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -52,14 +52,42 @@ describe('ferry orgs / keys (CLI) against a running gateway', () => {
     }
   })
 
-  it('refuses a high-risk CLI action without a reason', async () => {
+  it('records a reason for a high-risk CLI action: the one given, or the command’s own', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ferry-keys-cli-'))
     const org = await ferryJson<{ organizationId: string }>(
       ['orgs', 'create', '--name', 'Acme', '--json'],
       cwd,
     )
     const suspend = runFerry(['orgs', 'suspend', org.organizationId], { cwd })
-    expect((await suspend.exited).code).not.toBe(0)
-    expect(suspend.stderr.join('')).toMatch(/reason/)
+    expect((await suspend.exited).code).toBe(0)
+    const reactivate = runFerry(
+      ['orgs', 'reactivate', org.organizationId, '--reason', 'invoice_paid'],
+      { cwd },
+    )
+    expect((await reactivate.exited).code).toBe(0)
+    const file = join(cwd, 'audit.jsonl')
+    const exported = runFerry(['audit', 'export', '--org', org.organizationId, '-o', file], { cwd })
+    expect((await exported.exited).code).toBe(0)
+    const events = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"event"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as { action: string; reason_code: string | null; actor_type: string },
+      )
+    expect(
+      events.filter((e) => e.action !== 'organization.create' && e.action !== 'audit_log.export'),
+    ).toEqual([
+      expect.objectContaining({
+        action: 'organization.suspend',
+        reason_code: 'cli_organization_suspend',
+        actor_type: 'cli',
+      }),
+      expect.objectContaining({
+        action: 'organization.reactivate',
+        reason_code: 'invoice_paid',
+        actor_type: 'cli',
+      }),
+    ])
   })
 })

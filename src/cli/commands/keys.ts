@@ -102,9 +102,12 @@ export function keysCommand(): Command {
     withConfigOptions(new Command('revoke'))
       .description('revoke a key: it stops working at once, on every instance')
       .argument('<key-id>')
-      .requiredOption(
+      // High-risk: a reason is always recorded. The operator at the terminal may name one;
+      // otherwise the command's own code says it came from the CLI (as `ferry admin` does).
+      .option(
         '--reason <code>',
-        'reason code, e.g. key_leaked (required: high-risk action)',
+        'reason code recorded with this high-risk action, e.g. key_leaked',
+        'cli_key_revocation',
       )
       .option('--note <text>', 'a short note kept with the reason')
       .action(async (keyId: string, flags: ConfigFlags & ReasonFlags) => {
@@ -126,7 +129,11 @@ export function keysCommand(): Command {
       .description('issue a new secret; the old one keeps working for the grace period')
       .argument('<key-id>')
       .option('--grace <duration>', 'how long the old secret keeps working (0 = stop now)', '24h')
-      .requiredOption('--reason <code>', 'reason code, e.g. customer_requested_key_rotation')
+      .option(
+        '--reason <code>',
+        'reason code recorded with this high-risk action, e.g. customer_requested_key_rotation',
+        'cli_key_rotation',
+      )
       .option('--note <text>', 'a short note kept with the reason')
       .option('--json', 'print JSON (includes the secret)')
       .action(

@@ -59,9 +59,10 @@ export function orgsCommand(): Command {
       withConfigOptions(new Command(name))
         .description(description)
         .argument('<organization-id>')
-        .requiredOption(
+        .option(
           '--reason <code>',
-          'reason code, e.g. unpaid_invoice (required: high-risk action)',
+          'reason code recorded with this high-risk action, e.g. unpaid_invoice',
+          `cli_organization_${name}`,
         )
         .option('--note <text>', 'a short note kept with the reason')
         .action(async (organizationId: string, flags: ConfigFlags & ReasonFlags) => {
