@@ -3,5 +3,18 @@ export { GATEWAY_ENDPOINTS, pathOfEndpoint, type GatewayEndpoint } from './gatew
 export { EndpointNotAllowedError, ModelNotFoundError } from './gateway-errors.js'
 export { estimateRequestTokens } from './estimate-tokens.js'
 export type { CatalogModel, ModelResolver, ResolvedModel } from './model-resolver.js'
-export { prepareCall, servedModelOf, type PreparedCall } from './prepare-call.js'
+export {
+  prepareCall,
+  servedModelOf,
+  type GatewayRouting,
+  type PreparedCall,
+} from './prepare-call.js'
 export { usageLogFields } from './usage-log-fields.js'
+export {
+  MAX_ATTEMPTS_PER_REQUEST,
+  abortableSleep,
+  runAttempts,
+  type AttemptsResult,
+} from './run-attempts.js'
+export { routingLogFields, toRoutingOutcome } from './routing-outcome.js'
+export { primeStream } from './prime-stream.js'

@@ -1,12 +1,26 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
+  abortableSleep,
   prepareCall,
+  primeStream,
+  routingLogFields,
+  runAttempts,
   servedModelOf,
+  toRoutingOutcome,
   usageLogFields,
+  type AttemptsResult,
   type GatewayEndpoint,
+  type GatewayRouting,
   type ModelResolver,
   type PreparedCall,
 } from '../../gateway/index.js'
+import type { AuthenticatedKey } from '../../keys/index.js'
+import {
+  NoAvailableTargetError,
+  type BudgetState,
+  type PlannedTarget,
+  type RoutingOutcome,
+} from '../../routing/index.js'
 import type { Clock } from '../../lib/clock.js'
 import type {
   ProviderAdapter,
@@ -29,6 +43,12 @@ export interface UpstreamCallDeps {
   rateLimiter: RateLimiter
   clock: Clock
   bodyLimitBytes: number
+  /** Route policies, provider health and randomness (see createRoutingRuntime). */
+  routing: GatewayRouting
+  /** The organization's budget state, an input to downgrade rules. @default () => 'ok' */
+  budgetStateOf?: (key: AuthenticatedKey) => BudgetState
+  /** Waits between retries. @default abortableSleep */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
 }
 
 /** One endpoint's differences: how to call the adapter and how to frame its stream. */
@@ -62,9 +82,11 @@ export interface UpstreamEndpoint<TBody extends { model: string }, TBodyOut, TIt
 }
 
 /**
- * The request lifecycle for one upstream call (DESIGN steps 2–8) on Fastify: validate, resolve
- * and scope-check, rate limit, call with Ferry's request id and a client-abort signal, answer
- * (JSON or SSE), and settle the token estimate and the access line with the real usage.
+ * The request lifecycle for one upstream call (DESIGN steps 2–8) on Fastify: validate, plan the
+ * route (the policy version is resolved once, here) and scope-check, rate limit, try the plan's
+ * targets (retries and fallbacks only before the first byte reaches the client) with Ferry's
+ * request id and a client-abort signal, answer (JSON or SSE), and settle the token estimate and
+ * the access line with the real usage and the routing outcome.
  */
 export async function serveUpstreamCall<TBody extends { model: string }, TBodyOut, TItem>(
   deps: UpstreamCallDeps,
@@ -76,21 +98,24 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   const key = customerKeyOf(request)
   const body = spec.parse(request.body)
   const call = prepareCall(
-    { resolver: deps.models, providers: deps.providers },
+    { resolver: deps.models, routing: deps.routing },
     {
       endpoint: spec.endpoint,
       scopes: key.scopes,
+      organizationId: key.organizationId,
       body,
+      budgetState: deps.budgetStateOf?.(key) ?? 'ok',
       needsTokenEstimate:
         key.rateLimits.tokensPerMinute !== undefined ||
         key.organizationRateLimits.tokensPerMinute !== undefined,
     },
   )
+  // Said on every answer from here on, errors included: support can always name the version.
+  void reply.header(FERRY_HEADERS.routePolicyVersion, call.plan.version)
   request.accessLogFields = {
     ...request.accessLogFields,
     modelRequested: call.requestedModel,
-    modelServed: call.upstreamModel,
-    provider: call.account.label,
+    routePolicyVersion: call.plan.version,
   }
   const charges = await enforceRateLimits({
     limiter: deps.rateLimiter,
@@ -104,16 +129,47 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     )
   }
   const abort = new AbortController()
-  const ctx: UpstreamContext = {
-    account: call.account,
+  const ctxFor = (target: PlannedTarget): UpstreamContext => ({
+    account: target.account,
     requestId: request.id,
     signal: abort.signal,
     clock: deps.clock,
-  }
-  const servedHeaders = () => ({
-    [FERRY_HEADERS.processingMs]: String(Math.max(0, Math.round(deps.clock.nowMs() - startedMs))),
-    [FERRY_HEADERS.servedModel]: call.upstreamModel,
   })
+  const bodyFor = (target: PlannedTarget): TBody => ({ ...call.body, model: target.model })
+  const servedHeaders = (target: PlannedTarget) => ({
+    [FERRY_HEADERS.processingMs]: String(Math.max(0, Math.round(deps.clock.nowMs() - startedMs))),
+    [FERRY_HEADERS.servedModel]: target.model,
+  })
+  const attempt = <T>(run: (target: PlannedTarget) => Promise<T>) =>
+    runAttempts({
+      targets: call.plan.targets,
+      skipUnhealthy: call.plan.skipUnhealthy,
+      health: deps.routing.health,
+      clock: deps.clock,
+      random: deps.routing.random,
+      signal: abort.signal,
+      sleep: deps.sleep ?? abortableSleep,
+      attempt: run,
+    })
+  const record = <T>(result: AttemptsResult<T>) => {
+    const outcome = toRoutingOutcome({
+      requestedModel: call.requestedModel,
+      plan: call.plan,
+      attempts: result.attempts,
+      served: result.ok ? result.target : null,
+    })
+    request.routingOutcome = outcome
+    request.accessLogFields = { ...request.accessLogFields, ...routingLogFields(outcome) }
+    if (outcome.fallbackReason !== null || result.attempts.length > 1)
+      request.log.warn(
+        { routing: { ...routingLogFields(outcome), attempts: outcome.attempts } },
+        result.ok ? 'upstream fallback or retry' : 'upstream attempts failed',
+      )
+    return outcome
+  }
+  // Every attempt skipped (circuits open): nothing was sent upstream.
+  const failure = (result: { error: unknown }): Error =>
+    result.error instanceof Error ? result.error : new NoAvailableTargetError(call.requestedModel)
 
   if (!spec.isStream(call.body)) {
     const onClose = () => {
@@ -121,14 +177,19 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     }
     reply.raw.once('close', onClose)
     try {
-      const result = await spec.call(call.adapter, call.body, ctx)
-      const tokens = result.usage.promptTokens + result.usage.completionTokens
+      const result = await attempt((target) =>
+        spec.call(deps.providers.forAccount(target.account), bodyFor(target), ctxFor(target)),
+      )
+      record(result)
+      if (!result.ok) throw failure(result)
+      const { value, target } = result
+      const tokens = value.usage.promptTokens + value.usage.completionTokens
       settle(tokens)
-      request.accessLogFields = { ...request.accessLogFields, ...usageLogFields(result) }
-      const out = result.body as TBodyOut & { model?: unknown }
+      request.accessLogFields = { ...request.accessLogFields, ...usageLogFields(value) }
+      const out = value.body as TBodyOut & { model?: unknown }
       if (typeof out === 'object' && out !== null && 'model' in out)
-        out.model = servedModelOf(out.model, call.upstreamModel)
-      void reply.headers(servedHeaders())
+        out.model = servedModelOf(out.model, target.model)
+      void reply.headers(servedHeaders(target))
       return out
     } catch (err) {
       settle(0)
@@ -138,7 +199,31 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     }
   }
 
-  return serveStream(deps, spec, { request, reply, call, ctx, abort, settle, servedHeaders })
+  return serveStream(deps, spec, {
+    request,
+    reply,
+    call,
+    abort,
+    settle,
+    servedHeaders,
+    attempt: () =>
+      attempt(async (target) => {
+        const stream = await spec.callStream(
+          deps.providers.forAccount(target.account),
+          bodyFor(target),
+          ctxFor(target),
+        )
+        return { stream, items: await primeStream(stream) }
+      }),
+    record,
+    failure,
+  })
+}
+
+interface PrimedUpstream<TItem> {
+  stream: UpstreamStream<TItem>
+  /** The same items, the first one already read (see primeStream). */
+  items: AsyncIterable<TItem>
 }
 
 async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
@@ -148,26 +233,32 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     request: FastifyRequest
     reply: FastifyReply
     call: PreparedCall<TBody>
-    ctx: UpstreamContext
     abort: AbortController
     settle: (tokens: number) => void
-    servedHeaders: () => Record<string, string>
+    servedHeaders: (target: PlannedTarget) => Record<string, string>
+    attempt: () => Promise<AttemptsResult<PrimedUpstream<TItem>>>
+    record: (result: AttemptsResult<PrimedUpstream<TItem>>) => RoutingOutcome
+    failure: (result: { error: unknown }) => Error
   },
 ): Promise<undefined> {
-  const { request, reply, call, abort } = run
-  let stream: UpstreamStream<TItem>
+  const { request, reply, abort } = run
+  let result: AttemptsResult<PrimedUpstream<TItem>>
   // The client may leave before the upstream even answers.
   const onEarlyClose = () => abort.abort(new Error('client closed the connection'))
   reply.raw.once('close', onEarlyClose)
   try {
-    stream = await spec.callStream(call.adapter, call.body, run.ctx)
-  } catch (err) {
-    run.settle(0)
-    throw err
+    result = await run.attempt()
   } finally {
     reply.raw.removeListener('close', onEarlyClose)
   }
-  const served = (reported: unknown) => servedModelOf(reported, call.upstreamModel)
+  run.record(result)
+  if (!result.ok) {
+    run.settle(0)
+    throw run.failure(result)
+  }
+  const { stream, items } = result.value
+  const target = result.target
+  const served = (reported: unknown) => servedModelOf(reported, target.model)
   let settled = false
   const settleStream = (end: RelayEnd | 'failed_before_headers') => {
     if (settled) return
@@ -185,12 +276,14 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     }
   }
   try {
+    // From here on nothing falls back: a failure after the first byte ends the stream with one
+    // error event (relaySse), never a splice of two models' outputs.
     await relaySse({
       reply,
-      items: stream,
+      items,
       abort,
       encode: (item) => spec.frame(item, stream, served),
-      headersAtStart: run.servedHeaders,
+      headersAtStart: () => run.servedHeaders(target),
       encodeError: (error) => spec.frameError(error),
       trailer: spec.trailer,
       onEnd: settleStream,
@@ -205,4 +298,11 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     settleStream('failed_before_headers')
   }
   return undefined
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Where this request went and why (set once the gateway tried its route). */
+    routingOutcome?: RoutingOutcome
+  }
 }

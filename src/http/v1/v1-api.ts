@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import type { KeyAuthenticator } from '../../keys/index.js'
+import type { AuthenticatedKey, KeyAuthenticator } from '../../keys/index.js'
 import type { RateLimiter } from '../../rate-limits/index.js'
 import { registerKeyAuthentication } from '../middleware/authenticate-key.js'
-import type { ModelResolver } from '../../gateway/index.js'
+import type { GatewayRouting, ModelResolver } from '../../gateway/index.js'
 import type { Clock } from '../../lib/clock.js'
+import { systemRandom } from '../../lib/random.js'
 import type { ProviderRegistry } from '../../providers/index.js'
+import { createProviderHealth, type BudgetState } from '../../routing/index.js'
 import { registerInferenceRoutes } from './inference.routes.js'
 import { registerModelsRoutes } from './models.routes.js'
 
@@ -17,9 +19,18 @@ export interface V1Deps {
   /** The upstream adapters, sharing connection pools. */
   providers: ProviderRegistry
   clock: Clock
+  /**
+   * Route policies, provider health and randomness (createServices builds them).
+   * @default no policies (the implicit policy), a fresh health registry, Math.random
+   */
+  routing?: GatewayRouting
+  /** The organization's budget state for downgrade rules. @default () => 'ok' */
+  budgetStateOf?: (key: AuthenticatedKey) => BudgetState
   /** For mapping errors written inside a stream. @default 1 MiB */
   bodyLimitBytes?: number
 }
+
+const NO_POLICIES = Object.freeze({ global: null, organization: null })
 
 /**
  * The OpenAI-compatible customer API, registered by buildApp under `/v1`. Every route is
@@ -27,9 +38,18 @@ export interface V1Deps {
  */
 export function v1ApiPlugin(deps: V1Deps): FastifyPluginAsync {
   return (app: FastifyInstance) => {
+    const routing: GatewayRouting = deps.routing ?? {
+      policiesFor: () => NO_POLICIES,
+      health: createProviderHealth({ clock: deps.clock }),
+      random: systemRandom,
+    }
     registerKeyAuthentication(app, deps.keyAuthenticator)
-    registerModelsRoutes(app, deps)
-    registerInferenceRoutes(app, { ...deps, bodyLimitBytes: deps.bodyLimitBytes ?? 1_048_576 })
+    registerModelsRoutes(app, { ...deps, routing })
+    registerInferenceRoutes(app, {
+      ...deps,
+      routing,
+      bodyLimitBytes: deps.bodyLimitBytes ?? 1_048_576,
+    })
     return Promise.resolve()
   }
 }
