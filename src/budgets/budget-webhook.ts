@@ -1,0 +1,129 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { request } from 'undici'
+
+/** The header that carries a webhook's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
+export const WEBHOOK_SIGNATURE_HEADER = 'x-ferry-signature'
+export const WEBHOOK_EVENT_ID_HEADER = 'x-ferry-event-id'
+
+/**
+ * `t=<seconds>,v1=<hex>` where hex = HMAC-SHA256(key, `<seconds>.<body>`): the receiver
+ * recomputes it over the raw body and rejects an old timestamp (replay).
+ */
+export function signWebhookBody(options: {
+  key: Buffer
+  timestampSeconds: number
+  body: string
+}): string {
+  const mac = createHmac('sha256', options.key)
+    .update(`${options.timestampSeconds}.${options.body}`)
+    .digest('hex')
+  return `t=${options.timestampSeconds},v1=${mac}`
+}
+
+/** Check a signature header against the raw body, in constant time. */
+export function verifyWebhookSignature(options: {
+  key: Buffer
+  header: string
+  body: string
+}): boolean {
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(options.header)
+  if (!match) return false
+  const expected = signWebhookBody({
+    key: options.key,
+    timestampSeconds: Number(match[1]),
+    body: options.body,
+  })
+  const a = Buffer.from(expected)
+  const b = Buffer.from(options.header)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+export interface WebhookSenderOptions {
+  url: string
+  /** Derived from the master key (`deriveKey(masterKey, 'webhook-signing')`). */
+  signingKey: Buffer
+  /** Per attempt, for the headers and for the body. @default 5000 */
+  timeoutMs?: number
+  /** @default 4 */
+  maxAttempts?: number
+  /** Before attempt n+1: retryDelayMs × 4^(n-1). @default 500 */
+  retryDelayMs?: number
+  nowMs: () => number
+  /** Hears about a delivery that failed after its last attempt. */
+  onError?: (err: unknown) => void
+}
+
+/** Fire-and-forget delivery of signed JSON events, with a timeout and a few retries. */
+export interface WebhookSender {
+  /** Queue a delivery; never throws, never waits. */
+  send(event: { id: string; payload: Readonly<Record<string, unknown>> }): void
+  /** Resolves when every delivery started so far has finished (tests, shutdown). */
+  drain(): Promise<void>
+}
+
+const RETRYABLE_CLIENT_STATUSES = new Set([408, 409, 425, 429])
+
+export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
+  const timeoutMs = options.timeoutMs ?? 5_000
+  const maxAttempts = options.maxAttempts ?? 4
+  const retryDelayMs = options.retryDelayMs ?? 500
+  const inFlight = new Set<Promise<void>>()
+
+  async function attempt(id: string, body: string): Promise<'done' | 'retry' | 'give_up'> {
+    const timestampSeconds = Math.floor(options.nowMs() / 1000)
+    const res = await request(options.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'ferry-webhook/1',
+        [WEBHOOK_EVENT_ID_HEADER]: id,
+        [WEBHOOK_SIGNATURE_HEADER]: signWebhookBody({
+          key: options.signingKey,
+          timestampSeconds,
+          body,
+        }),
+      },
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    })
+    await res.body.dump()
+    if (res.statusCode >= 200 && res.statusCode < 300) return 'done'
+    if (res.statusCode >= 500 || RETRYABLE_CLIENT_STATUSES.has(res.statusCode)) return 'retry'
+    return 'give_up'
+  }
+
+  async function deliver(id: string, body: string): Promise<void> {
+    let lastProblem: unknown = null
+    for (let n = 1; n <= maxAttempts; n++) {
+      try {
+        const outcome = await attempt(id, body)
+        if (outcome === 'done') return
+        lastProblem = new Error(`webhook ${id}: the receiver answered with a refusal`)
+        if (outcome === 'give_up') break
+      } catch (err) {
+        lastProblem = err
+      }
+      if (n < maxAttempts)
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 4 ** (n - 1)).unref())
+    }
+    options.onError?.(
+      new Error(`webhook ${id}: not delivered after ${maxAttempts} attempt(s)`, {
+        cause: lastProblem,
+      }),
+    )
+  }
+
+  return {
+    send: ({ id, payload }) => {
+      const delivery = deliver(id, JSON.stringify(payload)).catch((err: unknown) =>
+        options.onError?.(err),
+      )
+      inFlight.add(delivery)
+      void delivery.finally(() => inFlight.delete(delivery))
+    },
+    drain: async () => {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+    },
+  }
+}

@@ -1,0 +1,179 @@
+import type { AuditContext, AuditLog } from '../audit/index.js'
+import type { Micros } from '../billing/money.js'
+import type { Clock } from '../lib/clock.js'
+import { toIsoTimestamp } from '../lib/clock.js'
+import { newId } from '../lib/ids.js'
+import type { Db } from '../storage/index.js'
+import type { BudgetPolicyContent, BudgetThreshold } from './budget-policy.js'
+import {
+  findThresholdStateRows,
+  moveThresholdState,
+  type BudgetThresholdStateRow,
+} from './budget-policies.repository.js'
+import { configuredThresholds, stateAt, type ThresholdState } from './threshold-crossings.js'
+import type { WebhookSender } from './budget-webhook.js'
+
+/** The system actor that records threshold crossings (DESIGN: system actors name the job). */
+export const THRESHOLD_ACTOR_ID = 'system:budget_policy:threshold'
+
+/** One recorded crossing: the audit event's `after.crossing` and the webhook's body. */
+export interface ThresholdCrossingEvent {
+  readonly type: 'budget.threshold_crossed'
+  /** `btc_…`: the same in the audit event, the webhook and `budget_threshold_states`. */
+  readonly crossingId: string
+  readonly organizationId: string
+  readonly threshold: BudgetThreshold
+  readonly direction: 'down' | 'up'
+  /** Decimal strings of micros. */
+  readonly thresholdMicros: string
+  readonly balanceMicros: string
+  readonly budgetPolicyId: string | null
+  readonly policyVersion: number | null
+  /** The customer request whose settlement moved the balance, when known. */
+  readonly requestId: string | null
+  readonly occurredAt: string
+}
+
+export interface ThresholdEventsDeps {
+  db: Db
+  auditLog: AuditLog
+  clock: Clock
+  /** Where crossings are POSTed, if `budgets.webhookUrl` is set. */
+  webhook?: WebhookSender | null
+  /**
+   * How long this instance trusts its own memory of the states before reading them again
+   * (another instance may have recorded a crossing meanwhile). @default 30000
+   */
+  stateCacheTtlMs?: number
+}
+
+/** Thrown inside the transaction to roll it back when another writer already recorded it. */
+class AlreadyRecorded extends Error {}
+
+const CROSSING_ID_PREFIX = 'btc'
+
+/**
+ * Records each crossing of a prepaid-balance threshold once: one `budget.threshold_crossed`
+ * audit event (system actor) per crossing, down (fell below) or up (back at or above), and a
+ * signed webhook. The state of each threshold is persisted with the event in one transaction,
+ * so a restart, a replayed observation or a second instance never records the same crossing
+ * twice. The request path calls `observe` after settlement without awaiting it: an unchanged
+ * state costs no I/O (the states are remembered in memory).
+ */
+export function createThresholdEvents(deps: ThresholdEventsDeps) {
+  const { db, auditLog, clock } = deps
+  const ttlMs = deps.stateCacheTtlMs ?? 30_000
+  const known = new Map<
+    string,
+    { loadedAtMs: number; states: Map<BudgetThreshold, ThresholdState> }
+  >()
+
+  async function statesOf(organizationId: string): Promise<Map<BudgetThreshold, ThresholdState>> {
+    const cached = known.get(organizationId)
+    if (cached && clock.nowMs() - cached.loadedAtMs < ttlMs) return cached.states
+    const rows = await findThresholdStateRows(db, organizationId)
+    const states = new Map(
+      rows.map((r) => [r.threshold as BudgetThreshold, r.state as ThresholdState]),
+    )
+    known.set(organizationId, { loadedAtMs: clock.nowMs(), states })
+    return states
+  }
+
+  async function record(event: ThresholdCrossingEvent): Promise<boolean> {
+    const context: AuditContext = {
+      actor: { type: 'system', id: THRESHOLD_ACTOR_ID, role: null },
+      ip: null,
+      userAgent: null,
+      requestId: event.requestId,
+    }
+    const wanted: ThresholdState = event.direction === 'down' ? 'below' : 'above'
+    try {
+      await auditLog.run(context, 'budget.threshold_crossed', async (tx) => {
+        const rows = await findThresholdStateRows(tx, event.organizationId)
+        const current = rows.find((r) => r.threshold === event.threshold)?.state ?? 'above'
+        if (current === wanted) throw new AlreadyRecorded()
+        const row: BudgetThresholdStateRow = {
+          organization_id: event.organizationId,
+          threshold: event.threshold,
+          state: wanted,
+          last_crossing_id: event.crossingId,
+          balance_micros: BigInt(event.balanceMicros),
+          threshold_micros: BigInt(event.thresholdMicros),
+          updated_at: event.occurredAt,
+        }
+        if (!(await moveThresholdState(tx, row))) throw new AlreadyRecorded()
+        return {
+          result: undefined,
+          event: {
+            organizationId: event.organizationId,
+            target: {
+              type: 'budget_policy',
+              id: event.budgetPolicyId ?? event.organizationId,
+              label: `${event.threshold} threshold`,
+            },
+            after: { crossing: event },
+            policyVersion: event.policyVersion === null ? null : String(event.policyVersion),
+            evidence: event.requestId === null ? null : { requestIds: [event.requestId] },
+          },
+        }
+      })
+      return true
+    } catch (err) {
+      if (err instanceof AlreadyRecorded) return false
+      throw err
+    }
+  }
+
+  return {
+    /**
+     * Compare the balance with the organization policy's thresholds and record each threshold
+     * whose side changed since the last recorded crossing. Returns the crossings recorded by
+     * this call (none when nothing changed or another writer recorded it first).
+     */
+    observe: async (input: {
+      organizationId: string
+      balanceMicros: Micros
+      thresholds: BudgetPolicyContent['thresholds']
+      policy: { budgetPolicyId: string; version: number } | null
+      requestId?: string | null
+    }): Promise<ThresholdCrossingEvent[]> => {
+      const configured = configuredThresholds(input.thresholds)
+      if (configured.length === 0) return []
+      const states = await statesOf(input.organizationId)
+      const recorded: ThresholdCrossingEvent[] = []
+      for (const { threshold, amountMicros } of configured) {
+        const now = stateAt(input.balanceMicros, amountMicros)
+        if ((states.get(threshold) ?? 'above') === now) continue
+        const nowMs = clock.nowMs()
+        const event: ThresholdCrossingEvent = {
+          type: 'budget.threshold_crossed',
+          crossingId: newId(CROSSING_ID_PREFIX, nowMs),
+          organizationId: input.organizationId,
+          threshold,
+          direction: now === 'below' ? 'down' : 'up',
+          thresholdMicros: amountMicros.toString(),
+          balanceMicros: input.balanceMicros.toString(),
+          budgetPolicyId: input.policy?.budgetPolicyId ?? null,
+          policyVersion: input.policy?.version ?? null,
+          requestId: input.requestId ?? null,
+          occurredAt: toIsoTimestamp(nowMs),
+        }
+        const wrote = await record(event)
+        // Either way the database now holds `now` for this threshold.
+        states.set(threshold, now)
+        if (!wrote) continue
+        recorded.push(event)
+        deps.webhook?.send({ id: event.crossingId, payload: { ...event } })
+      }
+      return recorded
+    },
+
+    /** Forget the remembered states (tests; a restart does the same). */
+    forget: () => known.clear(),
+
+    /** Wait for webhook deliveries in flight. */
+    drain: () => deps.webhook?.drain() ?? Promise.resolve(),
+  }
+}
+
+export type ThresholdEvents = ReturnType<typeof createThresholdEvents>
