@@ -1,0 +1,177 @@
+import type { AuditLog } from '../audit/index.js'
+import type { Clock } from '../lib/clock.js'
+import type { Db } from '../storage/index.js'
+import { createBalanceBook } from './balance-book.js'
+import { createBalanceHolds, type BalanceHolds, type HoldStrategy } from './balance-holds.js'
+import { findAccountRows, resolveOpenHolds, unreserveOnAccount } from './ledger.repository.js'
+import { createLedgerService, type LedgerService } from './ledger.service.js'
+import { createCreditExpiry } from './credit-expiry.js'
+import type { Micros } from './money.js'
+import { createSettlementWriter } from './settlement-writer.js'
+import { takeWriteLock } from '../storage/index.js'
+import { toIsoTimestamp } from '../lib/clock.js'
+
+/** The `billing` slice of the config. */
+export interface BillingSettings {
+  /** ISO 4217 code of the deployment's one currency. @default 'USD' */
+  currency: string
+  /** @default 'memory' */
+  holds: HoldStrategy
+  /** How long a hold lives unless the request path says otherwise. @default 600000 (10 min) */
+  holdTtlMs: number
+  /** How often expired holds are released. @default 30000 */
+  holdReaperIntervalMs: number
+  /** Above this, credits, refunds and adjustments need a second admin. @default 1_000_000_000n */
+  approvalThresholdMicros: Micros
+  /** Group commit: a batch is written after this long or at maxBatch settlements. @default 2 */
+  settlementBatchDelayMs: number
+  /** @default 256 */
+  settlementBatchMax: number
+}
+
+export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
+  currency: 'USD',
+  holds: 'memory',
+  holdTtlMs: 10 * 60_000,
+  holdReaperIntervalMs: 30_000,
+  approvalThresholdMicros: 1_000_000_000n,
+  settlementBatchDelayMs: 2,
+  settlementBatchMax: 256,
+}
+
+/** The config file's shape of the slice (the threshold is a JSON number there). */
+export type BillingConfig = Omit<BillingSettings, 'approvalThresholdMicros'> & {
+  approvalThresholdMicros: number
+}
+
+export function billingSettingsFrom(config: BillingConfig): BillingSettings {
+  return { ...config, approvalThresholdMicros: BigInt(config.approvalThresholdMicros) }
+}
+
+export interface Billing {
+  /** The request path's API: place, extend (on the hold), settle, release. */
+  holds: BalanceHolds
+  /** The admin side: credits, refunds, voids, adjustments, approvals, invoices. */
+  ledger: LedgerService
+  /**
+   * Load balances (memory strategy), release holds left by a crash, then reap periodically.
+   * Runs once; the first hold or admin operation awaits it too, so calling it is optional.
+   */
+  start(): Promise<void>
+  /**
+   * Post `credit_expiry` entries for expiring credits past their date (what is left of them under
+   * the draw-down rule). Runs on start and with the hold reaper.
+   */
+  expireCredits(): Promise<number>
+  /** Stop the reaper and wait until every submitted settlement is committed. */
+  stop(): Promise<void>
+}
+
+/** Wire the ledger: balance book, settlement group commit, holds and the admin service. */
+export function createBilling(deps: {
+  db: Db
+  auditLog: AuditLog
+  clock: Clock
+  settings?: Partial<BillingSettings>
+  /** Hears about a failed periodic reap. */
+  onError?: (err: unknown) => void
+}): Billing {
+  const settings = { ...DEFAULT_BILLING_SETTINGS, ...deps.settings }
+  const { db, clock } = deps
+  const book = createBalanceBook()
+  const writer = createSettlementWriter({
+    db,
+    clock,
+    maxBatch: settings.settlementBatchMax,
+    maxDelayMs: settings.settlementBatchDelayMs,
+  })
+  let started: Promise<void> | null = null
+  const ready = () => (started ??= start())
+  const holds = createBalanceHolds({
+    db,
+    clock,
+    ready,
+    strategy: settings.holds,
+    book,
+    writer,
+    holdTtlMs: settings.holdTtlMs,
+  })
+  const ledger = createLedgerService({
+    db,
+    ready,
+    auditLog: deps.auditLog,
+    clock,
+    strategy: settings.holds,
+    book,
+    holds,
+    currency: settings.currency,
+    approvalThresholdMicros: settings.approvalThresholdMicros,
+  })
+  const creditExpiry = createCreditExpiry({ db, clock, strategy: settings.holds, book })
+  let timer: NodeJS.Timeout | null = null
+  let stopped = false
+  /** Release expired holds, then lapse expired credits (what holds gave back is then free). */
+  async function sweep(): Promise<void> {
+    await holds.reapExpired()
+    await creditExpiry.expireDue()
+  }
+
+  async function start(): Promise<void> {
+    if (settings.holds === 'memory') {
+      // This process owns the balances: stored holds can only be left over from a crashed
+      // process (or an earlier database-strategy run); release them all, then load.
+      await releaseAllStoredHolds(db, clock)
+      for (const row of await findAccountRows(db))
+        book.load({
+          accountId: row.account_id,
+          organizationId: row.organization_id,
+          environment: row.environment,
+          balanceMicros: row.balance_micros,
+          version: row.version,
+        })
+    }
+    await sweep()
+    if (stopped) return
+    timer = setInterval(() => {
+      sweep().catch((err: unknown) => deps.onError?.(err))
+    }, settings.holdReaperIntervalMs)
+    timer.unref()
+  }
+
+  return {
+    holds,
+    ledger,
+    start: ready,
+    expireCredits: async () => {
+      await ready()
+      return creditExpiry.expireDue()
+    },
+    stop: async () => {
+      stopped = true
+      if (timer) clearInterval(timer)
+      timer = null
+      await writer.flush()
+    },
+  }
+}
+
+async function releaseAllStoredHolds(db: Db, clock: Clock): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await takeWriteLock(trx)
+    const open = await trx
+      .selectFrom('ledger_holds')
+      .select('hold_id')
+      .where('status', '=', 'open')
+      .execute()
+    const resolved = await resolveOpenHolds(trx, {
+      holdIds: open.map((h) => h.hold_id),
+      status: 'expired',
+      now: toIsoTimestamp(clock.nowMs()),
+    })
+    const perAccount = new Map<string, Micros>()
+    for (const h of resolved)
+      perAccount.set(h.account_id, (perAccount.get(h.account_id) ?? 0n) + h.amount_micros)
+    for (const [accountId, amountMicros] of [...perAccount].sort(([a], [b]) => a.localeCompare(b)))
+      await unreserveOnAccount(trx, { accountId, amountMicros })
+  })
+}

@@ -1,0 +1,141 @@
+import { sql } from 'kysely'
+import { toIsoTimestamp, type Clock } from '../lib/clock.js'
+import { takeWriteLock, type Db } from '../storage/index.js'
+import type { BalanceBook } from './balance-book.js'
+import type { HoldStrategy } from './balance-holds.js'
+import { newLedgerId } from './billing-ids.js'
+import { unspentExpiringCredits } from './credit-drawdown.js'
+import { draftToRow } from './entry-draft.js'
+import {
+  findCorrectionsOf,
+  insertEntries,
+  lockAccountRows,
+  rowToEntry,
+  updateAccountRow,
+  type LedgerEntryRow,
+} from './ledger.repository.js'
+import { minMicros, type Micros } from './money.js'
+
+/**
+ * The credit expiry job (a system actor, like settlement: no admin event): for every expiring
+ * credit past its `expires_at` and not yet closed, post a `credit_expiry` entry for what is left
+ * of it under the draw-down rule (credit-drawdown.ts), never more than is available (money a
+ * hold reserved is left to the request that reserved it). A zero entry closes a spent credit.
+ */
+export function createCreditExpiry(deps: {
+  db: Db
+  clock: Clock
+  strategy: HoldStrategy
+  book: BalanceBook
+}) {
+  const { db, clock, book } = deps
+
+  async function dueCredits(now: string) {
+    return db
+      .selectFrom('ledger_entries as e')
+      .selectAll('e')
+      .where('e.kind', 'in', ['credit', 'invoice_application'])
+      .where('e.expires_at', 'is not', null)
+      .where('e.expires_at', '<=', now)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('ledger_entries as c')
+              .select(sql`1`.as('one'))
+              .whereRef('c.original_entry_id', '=', 'e.entry_id')
+              .where('c.kind', 'in', ['credit_expiry', 'void']),
+          ),
+        ),
+      )
+      .orderBy('e.account_id')
+      .orderBy('e.account_version')
+      .execute()
+  }
+
+  async function expireOne(grant: LedgerEntryRow, leftMicros: Micros): Promise<void> {
+    // Memory strategy: take the debit from the book first (as admin debits do).
+    let reserved = 0n
+    if (deps.strategy === 'memory') {
+      const state = book.get(grant.account_id)
+      const available = state ? state.balanceMicros - state.heldMicros : 0n
+      reserved = minMicros(leftMicros, available > 0n ? available : 0n)
+      if (reserved > 0n && !book.tryReserve(grant.account_id, reserved)) reserved = 0n
+    }
+    let posted = 0n
+    try {
+      await db.transaction().execute(async (trx) => {
+        await takeWriteLock(trx)
+        const [account] = await lockAccountRows(trx, [grant.account_id])
+        if (!account) return
+        if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund')) return
+        const amount =
+          deps.strategy === 'memory'
+            ? reserved
+            : minMicros(leftMicros, account.balance_micros - account.held_micros)
+        const nowMs = clock.nowMs()
+        const now = toIsoTimestamp(nowMs)
+        const version = account.version + 1n
+        const balanceAfter = account.balance_micros - (amount > 0n ? amount : 0n)
+        const row = draftToRow(
+          {
+            kind: 'credit_expiry',
+            amountMicros: -(amount > 0n ? amount : 0n),
+            counterAccount: grant.counter_account,
+            category: grant.category as 'paid' | 'promotional' | null,
+            idempotencyKey: `expire:${grant.entry_id}`,
+            originalEntryId: grant.entry_id,
+            details: { unspentMicros: leftMicros, expiredAt: grant.expires_at },
+          },
+          {
+            entryId: newLedgerId('le', nowMs),
+            accountId: account.account_id,
+            organizationId: account.organization_id,
+            environment: account.environment,
+            balanceAfterMicros: balanceAfter,
+            accountVersion: version,
+            createdAt: now,
+          },
+        )
+        await updateAccountRow(trx, {
+          accountId: account.account_id,
+          balanceMicros: balanceAfter,
+          heldMicros: account.held_micros,
+          version,
+          now,
+        })
+        await insertEntries(trx, [row])
+        posted = -row.amount_micros
+      })
+    } finally {
+      if (reserved > 0n) {
+        book.unreserve(grant.account_id, reserved)
+        if (posted > 0n) book.applyDebit(grant.account_id, posted)
+      }
+    }
+  }
+
+  return {
+    /** Expire every credit due now; returns how many were closed. */
+    expireDue: async (): Promise<number> => {
+      const due = await dueCredits(toIsoTimestamp(clock.nowMs()))
+      let closed = 0
+      for (const accountId of new Set(due.map((g) => g.account_id))) {
+        const entries = (
+          await db
+            .selectFrom('ledger_entries')
+            .selectAll()
+            .where('account_id', '=', accountId)
+            .orderBy('account_version')
+            .execute()
+        ).map(rowToEntry)
+        const left = unspentExpiringCredits(entries)
+        for (const grant of due.filter((g) => g.account_id === accountId)) {
+          await expireOne(grant, left.get(grant.entry_id) ?? 0n)
+          closed += 1
+        }
+      }
+      return closed
+    },
+  }
+}

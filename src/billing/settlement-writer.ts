@@ -1,0 +1,124 @@
+import { toIsoTimestamp, type Clock } from '../lib/clock.js'
+import { newLedgerId } from './billing-ids.js'
+import { takeWriteLock, type Db } from '../storage/index.js'
+import { draftToRow, type EntryDraft } from './entry-draft.js'
+import { createGroupCommit, type GroupCommit } from './group-commit.js'
+import {
+  insertEntries,
+  lockAccountRows,
+  resolveOpenHolds,
+  rowToEntry,
+  updateAccountRow,
+  type LedgerEntryRow,
+} from './ledger.repository.js'
+import type { LedgerEntry } from './ledger-entry.js'
+import { minMicros, type Micros } from './money.js'
+
+/** One settlement to post: a usage charge (or a zero-sum waiver) and the release of its hold. */
+export interface SettlementItem {
+  accountId: string
+  /** Database strategy: the stored hold this settlement resolves (at most once). */
+  storedHoldId: string | null
+  /**
+   * What to charge. With in-process holds it was decided (and capped) against the balance book
+   * already; with stored holds it is capped here, in the transaction, at hold + available.
+   */
+  chargeMicros: Micros
+  capToAvailable: boolean
+  /** The entry; its amount, hold and uncovered fields are set when it posts. */
+  draft: EntryDraft
+}
+
+export type SettlementWriter = GroupCommit<SettlementItem, LedgerEntry>
+
+/**
+ * Settlements are committed in small groups (one transaction per batch) and each `submit`
+ * resolves only once its entry is durable: the response's last byte can wait for it. Account
+ * rows are locked in id order, so concurrent batches (several instances) never deadlock.
+ */
+export function createSettlementWriter(deps: {
+  db: Db
+  clock: Clock
+  maxBatch?: number
+  maxDelayMs?: number
+}): SettlementWriter {
+  return createGroupCommit<SettlementItem, LedgerEntry>({
+    ...(deps.maxBatch !== undefined ? { maxBatch: deps.maxBatch } : {}),
+    ...(deps.maxDelayMs !== undefined ? { maxDelayMs: deps.maxDelayMs } : {}),
+    commit: (items) => commitSettlements(deps, items),
+  })
+}
+
+async function commitSettlements(
+  deps: { db: Db; clock: Clock },
+  items: readonly SettlementItem[],
+): Promise<LedgerEntry[]> {
+  return deps.db.transaction().execute(async (trx) => {
+    await takeWriteLock(trx)
+    const nowMs = deps.clock.nowMs()
+    const now = toIsoTimestamp(nowMs)
+    const accounts = new Map(
+      (
+        await lockAccountRows(
+          trx,
+          items.map((i) => i.accountId),
+        )
+      ).map((row) => [
+        row.account_id,
+        { row, balance: row.balance_micros, held: row.held_micros, version: row.version },
+      ]),
+    )
+    const storedHoldIds = items.flatMap((i) => (i.storedHoldId ? [i.storedHoldId] : []))
+    const resolved = new Map(
+      (await resolveOpenHolds(trx, { holdIds: storedHoldIds, status: 'settled', now })).map((h) => [
+        h.hold_id,
+        h.amount_micros,
+      ]),
+    )
+    const rows: LedgerEntryRow[] = []
+    for (const item of items) {
+      const account = accounts.get(item.accountId)
+      if (!account) throw new Error(`settlement for unknown account ${item.accountId}`)
+      // A stored hold that the reaper already expired releases nothing: the charge is then
+      // taken from what is available, never from money that is not there.
+      const released = item.storedHoldId ? (resolved.get(item.storedHoldId) ?? 0n) : 0n
+      account.held -= released
+      const available = account.balance - account.held
+      const charge = item.capToAvailable
+        ? minMicros(item.chargeMicros, available > 0n ? available : 0n)
+        : item.chargeMicros
+      const uncovered = (item.draft.uncoveredMicros ?? 0n) + (item.chargeMicros - charge)
+      const isWaiver = item.draft.kind === 'usage_waiver'
+      account.balance -= isWaiver ? 0n : charge
+      account.version += 1n
+      const row = draftToRow(
+        {
+          ...item.draft,
+          amountMicros: isWaiver ? 0n : -charge,
+          holdMicros: item.storedHoldId ? released : (item.draft.holdMicros ?? null),
+          uncoveredMicros: uncovered > 0n ? uncovered : null,
+        },
+        {
+          entryId: newLedgerId('le', nowMs),
+          accountId: item.accountId,
+          organizationId: account.row.organization_id,
+          environment: account.row.environment,
+          balanceAfterMicros: account.balance,
+          accountVersion: account.version,
+          createdAt: now,
+        },
+      )
+      rows.push(row as LedgerEntryRow)
+    }
+    for (const [accountId, account] of accounts)
+      await updateAccountRow(trx, {
+        accountId,
+        balanceMicros: account.balance,
+        heldMicros: account.held,
+        version: account.version,
+        now,
+      })
+    await insertEntries(trx, rows)
+    return rows.map(rowToEntry)
+  })
+}

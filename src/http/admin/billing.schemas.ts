@@ -1,0 +1,82 @@
+import { z } from 'zod'
+import {
+  APPROVABLE_ACTIONS,
+  BILLING_ENVIRONMENTS,
+  CREDIT_CATEGORIES,
+  LEDGER_ENTRY_KINDS,
+} from '../../billing/index.js'
+
+export const OrganizationIdParams = z.strictObject({
+  organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
+})
+export const EntryIdParams = z.strictObject({
+  entryId: z.string().regex(/^le_[0-9a-z]{26}$/, 'must be a ledger entry id (le_…)'),
+})
+export const ApprovalIdParams = z.strictObject({
+  approvalId: z.string().regex(/^apr_[0-9a-z]{26}$/, 'must be an approval id (apr_…)'),
+})
+export const InvoiceParams = OrganizationIdParams.extend({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month (YYYY-MM)'),
+})
+
+/** Money on the wire: a decimal string of micros, positive, never a JSON number. */
+const PositiveMicros = z
+  .string()
+  .regex(/^[1-9][0-9]{0,17}$/, 'must be a positive whole number of micros, as a string')
+  .transform((value) => BigInt(value))
+const Environment = z.enum(BILLING_ENVIRONMENTS)
+/** Retrying with the same key returns the first result; another operation with it is a 409. */
+const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 of A-Z a-z 0-9 . _ : -')
+const ApprovalId = z.string().regex(/^apr_[0-9a-z]{26}$/, 'must be an approval id (apr_…)')
+const IsoTimestamp = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString())
+
+export const ListEntriesQuery = z.strictObject({
+  environment: Environment.optional(),
+  kind: z.enum(LEDGER_ENTRY_KINDS).optional(),
+  requestId: z.string().min(1).max(128).optional(),
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+})
+
+export const CreditBody = z.strictObject({
+  environment: Environment.default('live'),
+  amountMicros: PositiveMicros,
+  category: z.enum(CREDIT_CATEGORIES).default('paid'),
+  expiresAt: IsoTimestamp.nullable().optional(),
+  /** A paid invoice applied to the balance (entry kind `invoice_application`). */
+  invoiceId: z.string().min(1).max(128).optional(),
+  idempotencyKey: IdempotencyKey,
+  approvalId: ApprovalId.optional(),
+})
+
+export const RefundBody = z.strictObject({
+  requestId: z.string().min(1).max(128),
+  settlementEntryId: z.string().regex(/^le_[0-9a-z]{26}$/, 'must be a ledger entry id (le_…)'),
+  amountMicros: PositiveMicros,
+  idempotencyKey: IdempotencyKey,
+  approvalId: ApprovalId.optional(),
+})
+
+export const VoidBody = z.strictObject({ idempotencyKey: IdempotencyKey })
+
+export const AdjustmentBody = z.strictObject({
+  environment: Environment.default('live'),
+  direction: z.enum(['credit', 'debit']),
+  amountMicros: PositiveMicros,
+  idempotencyKey: IdempotencyKey,
+  approvalId: ApprovalId.optional(),
+})
+
+export const ApprovalRequestBody = z.strictObject({
+  action: z.enum(APPROVABLE_ACTIONS),
+  amountMicros: PositiveMicros,
+})
+
+export const InvoiceQuery = z.strictObject({
+  environment: Environment.default('live'),
+  format: z.enum(['json', 'csv']).default('json'),
+})
