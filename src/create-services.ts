@@ -25,6 +25,16 @@ import {
   type ConfiguredAccountInput,
 } from './provider-accounts/index.js'
 import { createProviderRegistry } from './providers/index.js'
+import type { Random } from './lib/random.js'
+import { createRoutingAdmin, type CircuitBreakerSettings } from './routing/index.js'
+import { createPriceBook, createPricingService, type PriceTarget } from './pricing/index.js'
+import {
+  createBudgetBook,
+  createBudgetPoliciesService,
+  createThresholdEvents,
+  createWebhookSender,
+} from './budgets/index.js'
+import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import type { Db } from './storage/index.js'
 
@@ -36,8 +46,18 @@ export interface ServicesDeps {
   adminPolicy?: Partial<AdminAuthPolicy>
   /** `config.providerAccounts`: read-only accounts served from memory. @default the built-in mock */
   providerAccounts?: readonly ConfiguredAccountInput[]
+  /** `config.routing.circuitBreaker`. @default DEFAULT_CIRCUIT_BREAKER */
+  circuitBreaker?: Partial<CircuitBreakerSettings>
+  /** Draws weighted route orders and retry jitter. @default Math.random */
+  routingRandom?: Random
+  /** Hears a provider circuit opening or closing (logged at warn by main.ts). */
+  onCircuitChange?: (change: { provider: string; from: string; to: string }) => void
   /** Hears about background problems (a model table reload that failed, an unreadable credential). */
   onBackgroundError?: (err: unknown) => void
+  /** `config.budgets`: where threshold crossings are POSTed. @default no webhook */
+  budgets?: { webhookUrl?: string; webhookTimeoutMs?: number; webhookMaxAttempts?: number }
+  /** `config.billing` (currency, hold strategy, approval threshold). @default the defaults */
+  billing?: BillingConfig
 }
 
 /**
@@ -70,8 +90,93 @@ export function createServices(deps: ServicesDeps) {
     invalidation,
     ...onError,
   })
+  // Every (account, upstream model) served now: a base price table must price each of them.
+  const servedModels = (): PriceTarget[] =>
+    modelResolver.listModels().flatMap((listed) => {
+      const resolved = modelResolver.resolve(listed.id)
+      return resolved
+        ? [
+            {
+              providerAccount: resolved.account.label,
+              providerKind: resolved.account.kind,
+              model: resolved.upstreamModel,
+            },
+          ]
+        : []
+    })
+  const pricing = createPricingService({
+    db,
+    auditLog,
+    clock,
+    invalidation,
+    servedModels,
+    afterChange: () => priceBook.reload(),
+  })
+  const priceBook = createPriceBook({
+    loadSnapshot: pricing.loadSnapshot,
+    invalidation,
+    ...onError,
+  })
+  const budgetPolicies = createBudgetPoliciesService({
+    db,
+    auditLog,
+    clock,
+    invalidation,
+    afterChange: () => budgetBook.reload(),
+  })
+  const budgetBook = createBudgetBook({
+    loadCurrent: budgetPolicies.loadCurrent,
+    invalidation,
+    ...onError,
+  })
+  const webhookUrl = deps.budgets?.webhookUrl
+  const thresholdEvents = createThresholdEvents({
+    db,
+    auditLog,
+    clock,
+    webhook: webhookUrl
+      ? createWebhookSender({
+          url: webhookUrl,
+          signingKey: deriveKey(masterKey, 'webhook-signing'),
+          nowMs: () => clock.nowMs(),
+          ...(deps.budgets?.webhookTimeoutMs !== undefined
+            ? { timeoutMs: deps.budgets.webhookTimeoutMs }
+            : {}),
+          ...(deps.budgets?.webhookMaxAttempts !== undefined
+            ? { maxAttempts: deps.budgets.webhookMaxAttempts }
+            : {}),
+          ...onError,
+        })
+      : null,
+  })
+  const routing = createRoutingAdmin({
+    db,
+    auditLog,
+    clock,
+    invalidation,
+    ...(deps.circuitBreaker ? { circuitBreaker: deps.circuitBreaker } : {}),
+    ...(deps.onCircuitChange ? { onCircuitChange: deps.onCircuitChange } : {}),
+    ...(deps.routingRandom ? { random: deps.routingRandom } : {}),
+    providerNames: async () => new Set((await providerAccounts.list()).map((a) => a.name)),
+    loadAccounts: async () =>
+      new Map(
+        (await providerAccounts.loadRoutableAccounts())
+          .filter((a) => a.status === 'active')
+          .map((a) => [a.name, a.account]),
+      ),
+    implicit: (model) => modelResolver.resolve(model),
+    findKey: (keyId) => keys.get(keyId),
+    ...onError,
+  })
   const keyCache = createKeyCache<AuthenticatedKey>({ clock })
   const unsubscribe = invalidation.subscribe((message) => invalidateKeyCache(keyCache, message))
+  const billing = createBilling({
+    db,
+    auditLog,
+    clock,
+    ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
+    ...onError,
+  })
   const auditSigner = createAuditSigner(masterKey)
   const auditCheckpointer = createAuditCheckpointer({ db, clock, signer: auditSigner })
   const admin: AdminApiServices = {
@@ -85,6 +190,10 @@ export function createServices(deps: ServicesDeps) {
     organizations,
     keys,
     providerAccounts,
+    routing,
+    billing: billing.ledger,
+    pricing,
+    budgetPolicies,
     audit: createAuditService({
       db,
       clock,
@@ -102,11 +211,31 @@ export function createServices(deps: ServicesDeps) {
     keyAuthenticator: createKeyAuthenticator({ db, cache: keyCache, hashKey, clock }),
     /** Model → provider account, in memory; `await models.ready()` before serving. */
     models: modelResolver,
+    /** Route policies in memory, provider health, randomness: the /v1 path's routing. */
+    routing: {
+      policiesFor: (organizationId: string | null) => routing.resolver.policiesFor(organizationId),
+      health: routing.health,
+      random: routing.random,
+    },
+    /** Resolves once the route policies are loaded; `await` it before serving. */
+    routingReady: () => routing.resolver.ready(),
+    /** Price tables in force, in memory: `priceBook.priceFor(…)` on the request path. */
+    priceBook,
+    /** Budget policies in force, in memory: `budgetBook.policiesFor(…)` on the request path. */
+    budgetBook,
+    /** Records balance threshold crossings once (audit + webhook); call after settlement. */
+    thresholdEvents,
     /** Upstream adapters; main.ts closes their connection pools on shutdown. */
     providers: createProviderRegistry(),
+    /** The ledger: `billing.holds` is the request path's API (place, settle, release). */
+    billing,
     stop: () => {
+      void billing.stop()
       unsubscribe()
       modelResolver.stop()
+      routing.resolver.stop()
+      priceBook.stop()
+      budgetBook.stop()
     },
   }
 }

@@ -12,6 +12,7 @@ import { findUnknownEnvVars } from './config/load-config.js'
 import { systemClock, toIsoTimestamp, type Clock } from './lib/clock.js'
 import { createLogger, type Logger } from './lib/logger.js'
 import { createMetrics } from './observability/metrics.js'
+import { registerRoutingMetrics } from './observability/routing-metrics.js'
 import { loadOrCreateMasterKey } from './secrets/master-key.js'
 import { matchesStoredMasterKey } from './secrets/master-key-check.js'
 import {
@@ -100,8 +101,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       masterKey: masterKey.key,
       invalidation,
       adminPolicy: config.admin,
+      billing: config.billing,
+      budgets: config.budgets,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
       onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
+      circuitBreaker: config.routing.circuitBreaker,
+      onCircuitChange: (change) => logger.warn(change, 'provider circuit changed state'),
     })
   } catch (err) {
     // A bad configured provider account is a ConfigError: release what is open, then report it.
@@ -129,6 +134,22 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   ])
   // The model table is in memory: load it before serving, so no request misses a model.
   await services.models.ready()
+  // Prices and budget policies are in memory too: a request must never see them unloaded.
+  await Promise.all([services.priceBook.ready(), services.budgetBook.ready()])
+  try {
+    // Route policies kept in the config file: a changed file publishes a new version (system actor).
+    const synced = await services.admin.routing.policies.syncFromConfig(config.routing.policies)
+    for (const result of synced)
+      if (result.outcome === 'published')
+        logger.info(result, 'route policy from the config file published')
+    await services.admin.routing.resolver.reload()
+  } catch (err) {
+    services.stop()
+    await invalidation.close()
+    await database.close()
+    throw err
+  }
+  registerRoutingMetrics(metrics.registry, services.admin.routing)
   await logFirstAdminHint({ adminServices, logger })
   const app = buildApp({
     server: config.server,
@@ -141,6 +162,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       rateLimiter,
       models: services.models,
       providers: services.providers,
+      routing: services.routing,
       clock,
       bodyLimitBytes: config.server.bodyLimitBytes,
     },

@@ -28,6 +28,7 @@ export async function openServices(
       masterKey: runtime.masterKey,
       invalidation,
       adminPolicy: runtime.config.admin,
+      billing: runtime.config.billing,
       ...(runtime.config.providerAccounts
         ? { providerAccounts: runtime.config.providerAccounts }
         : {}),

@@ -143,6 +143,88 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    billing: z
+      .object({
+        /** @default 'USD' — the deployment's one currency (ISO 4217); money is micros of it. */
+        currency: z
+          .string()
+          .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+          .default('USD'),
+        /**
+         * @default 'memory' — where holds live: 'memory' (in this process; one process owns the
+         * database) or 'database' (atomic SQL on the account row; several instances on PostgreSQL).
+         */
+        holds: z.enum(['memory', 'database']).default('memory'),
+        /** @default 600000 (10 min) — a hold not settled by then is released by the reaper. */
+        holdTtlMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(10 * 60_000),
+        /** @default 30000 — how often expired holds are released. */
+        holdReaperIntervalMs: z.number().int().min(100).default(30_000),
+        /**
+         * @default 1000000000 (1,000.00 in the currency) — credits, refunds and adjustments above
+         * this many micros need a second admin's approval.
+         */
+        approvalThresholdMicros: z
+          .number()
+          .int()
+          .min(0)
+          .max(Number.MAX_SAFE_INTEGER)
+          .default(1_000_000_000),
+        /** @default 2 — group commit: settlements wait at most this long to be written together. */
+        settlementBatchDelayMs: z.number().int().min(0).max(1000).default(2),
+        /** @default 256 — group commit: at most this many settlements per transaction. */
+        settlementBatchMax: z.number().int().min(1).max(10_000).default(256),
+      })
+      .strict()
+      .prefault({}),
+    budgets: z
+      .object({
+        /**
+         * Where budget threshold crossings are POSTed (signed JSON, see docs/budgets.md). Unset:
+         * crossings are only in the audit log.
+         */
+        webhookUrl: z
+          .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+          .optional(),
+        /** @default 5000 — per delivery attempt. */
+        webhookTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+        /** @default 4 — attempts per crossing before it is given up (and logged). */
+        webhookMaxAttempts: z.number().int().min(1).max(10).default(4),
+      })
+      .strict()
+      .prefault({}),
+    routing: z
+      .object({
+        /**
+         * Route policies kept in git (docs/routing.md). Only the shape is checked here; the
+         * routing domain validates each policy at start, and a changed one is published as a
+         * new version by the system actor.
+         */
+        policies: z
+          .object({
+            global: z.record(z.string(), z.unknown()).optional(),
+            /** Organization id → that organization's override. */
+            organizations: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+          })
+          .strict()
+          .prefault({}),
+        circuitBreaker: z
+          .object({
+            /** @default 5 — consecutive failures that open a provider's circuit. */
+            failureThreshold: z.number().int().min(1).max(1000).default(5),
+            /** @default 30000 — how long an open circuit skips the provider before a probe. */
+            coolDownMs: z.number().int().min(100).default(30_000),
+            /** @default 1 — requests let through at once while half-open. */
+            halfOpenMaxProbes: z.number().int().min(1).max(100).default(1),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     providers: z
       .object({
         /** @default true — serve the built-in `mock` account (models `mock`, `mock-*`). */

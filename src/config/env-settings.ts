@@ -25,6 +25,25 @@ export const ENV_SETTINGS = [
   },
   { env: 'FERRY_PROVIDERS_BUILTIN_MOCK', path: ['providers', 'builtinMock'], kind: 'bool' },
   {
+    env: 'FERRY_BUDGETS_WEBHOOK_URL',
+    path: ['budgets', 'webhookUrl'],
+    kind: 'string',
+    secret: true,
+  },
+  {
+    env: 'FERRY_BUDGETS_WEBHOOK_TIMEOUT_MS',
+    path: ['budgets', 'webhookTimeoutMs'],
+    kind: 'int',
+  },
+  { env: 'FERRY_BILLING_CURRENCY', path: ['billing', 'currency'], kind: 'string' },
+  { env: 'FERRY_BILLING_HOLDS', path: ['billing', 'holds'], kind: 'string' },
+  { env: 'FERRY_BILLING_HOLD_TTL_MS', path: ['billing', 'holdTtlMs'], kind: 'int' },
+  {
+    env: 'FERRY_BILLING_APPROVAL_THRESHOLD_MICROS',
+    path: ['billing', 'approvalThresholdMicros'],
+    kind: 'int',
+  },
+  {
     env: 'FERRY_ADMIN_SESSION_IDLE_TIMEOUT_MS',
     path: ['admin', 'sessionIdleTimeoutMs'],
     kind: 'int',

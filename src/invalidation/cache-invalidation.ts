@@ -12,6 +12,7 @@ export const INVALIDATION_KINDS = [
   'organization',
   'route-policy',
   'budget-policy',
+  'price-table',
   'provider-account',
   'all',
 ] as const

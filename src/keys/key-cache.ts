@@ -220,6 +220,7 @@ export function invalidateKeyCache(
       return cache.clear()
     case 'route-policy':
     case 'budget-policy':
+    case 'price-table':
     case 'provider-account':
       return
   }

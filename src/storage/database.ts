@@ -1,19 +1,25 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { AdminTables } from '../admins/admins.table.js'
 import type { AuditTables } from '../audit/audit.table.js'
+import type { LedgerTables } from '../billing/ledger.table.js'
 import type { CacheInvalidationsTable } from '../invalidation/cache-invalidations.table.js'
 import type { ApiKeysTable } from '../keys/keys.table.js'
 import type { OrganizationsTable } from '../organizations/organizations.table.js'
 import type { ProviderAccountsTable } from '../provider-accounts/provider-accounts.table.js'
+import type { RoutePoliciesTable } from '../routing/route-policies.table.js'
+import type { PriceTablesTable } from '../pricing/price-tables.table.js'
+import type { BudgetTables } from '../budgets/budget-policies.table.js'
 import type { SettingsTable } from './settings.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
-export interface Database extends AuditTables, AdminTables {
+export interface Database extends AuditTables, AdminTables, LedgerTables, BudgetTables {
   settings: SettingsTable
   organizations: OrganizationsTable
   api_keys: ApiKeysTable
   cache_invalidations: CacheInvalidationsTable
   provider_accounts: ProviderAccountsTable
+  route_policies: RoutePoliciesTable
+  price_tables: PriceTablesTable
 }
 
 export const DIALECTS = ['sqlite', 'postgres'] as const

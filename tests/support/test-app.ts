@@ -10,6 +10,9 @@ import { ConfigSchema, type Config } from '../../src/config/config.schema.js'
 import { systemClock, type Clock } from '../../src/lib/clock.js'
 import { createLogger } from '../../src/lib/logger.js'
 import { createMetrics } from '../../src/observability/metrics.js'
+import { registerRoutingMetrics } from '../../src/observability/routing-metrics.js'
+import type { Random } from '../../src/lib/random.js'
+import type { CircuitBreakerSettings } from '../../src/routing/index.js'
 import type { Db } from '../../src/storage/index.js'
 import type { AdminRoute } from '../../src/http/admin/admin-route.js'
 import { createLogCapture } from './log-capture.js'
@@ -32,6 +35,10 @@ export function buildTestApp(options: {
   models?: ModelResolver | Pick<ModelResolver, 'listModels'>
   /** Configured provider accounts (as `providers.accounts`); `await services.models.ready()`. */
   providerAccounts?: readonly ConfiguredAccountInput[]
+  /** Circuit breaker settings (`routing.circuitBreaker`). */
+  circuitBreaker?: Partial<CircuitBreakerSettings>
+  /** Weighted routing and jitter draw from this (a seeded one makes tests repeatable). */
+  routingRandom?: Random
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
 }) {
@@ -46,15 +53,19 @@ export function buildTestApp(options: {
     invalidation,
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
     ...(options.providerAccounts ? { providerAccounts: options.providerAccounts } : {}),
+    ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
+    ...(options.routingRandom ? { routingRandom: options.routingRandom } : {}),
   })
   const { auditLog } = services
   const adminServices = services.admin
   const rateLimiter = options.rateLimiter ?? createMemoryRateLimiter({ clock })
+  const metrics = createMetrics()
+  registerRoutingMetrics(metrics.registry, services.admin.routing)
   const app: FastifyInstance = buildApp({
     server,
     logger: createLogger({ level: 'info', destination: logs.stream }),
     db: options.db,
-    metrics: createMetrics(),
+    metrics,
     admin: {
       services: adminServices,
       ...(options.adminRoutes ? { routes: options.adminRoutes } : {}),
@@ -64,6 +75,7 @@ export function buildTestApp(options: {
       rateLimiter,
       models: toResolver(options.models) ?? services.models,
       providers: services.providers,
+      routing: services.routing,
       clock,
       bodyLimitBytes: server.bodyLimitBytes,
     },

@@ -1,8 +1,12 @@
 import type { AdminServices } from '../../admins/index.js'
 import type { AuditService } from '../../audit/index.js'
+import type { LedgerService } from '../../billing/index.js'
 import type { KeysService } from '../../keys/index.js'
 import type { OrganizationsService } from '../../organizations/index.js'
 import type { ProviderAccountsService } from '../../provider-accounts/index.js'
+import type { PricingService } from '../../pricing/index.js'
+import type { BudgetPoliciesService } from '../../budgets/index.js'
+import type { RoutingAdmin } from '../../routing/index.js'
 
 /** Every service an admin route handler may call, built once by the composition root. */
 export interface AdminApiServices extends AdminServices {
@@ -10,4 +14,9 @@ export interface AdminApiServices extends AdminServices {
   keys: KeysService
   audit: AuditService
   providerAccounts: ProviderAccountsService
+  billing: LedgerService
+  pricing: PricingService
+  budgetPolicies: BudgetPoliciesService
+  /** Route policies (versions, publishing) and the live routing state (dry-run, health). */
+  routing: RoutingAdmin
 }

@@ -3,9 +3,13 @@ import { ADMIN_TOKEN_ROUTES } from './admin-tokens.routes.js'
 import { ADMIN_USER_ROUTES } from './admins.routes.js'
 import { AUDIT_ROUTES } from './audit.routes.js'
 import { AUTH_ROUTES } from './auth.routes.js'
+import { BILLING_ROUTES } from './billing.routes.js'
 import { KEY_ROUTES } from './keys.routes.js'
 import { ORGANIZATION_ROUTES } from './orgs.routes.js'
 import { PROVIDER_ACCOUNT_ROUTES } from './providers.routes.js'
+import { ROUTE_POLICY_ROUTES } from './route-policies.routes.js'
+import { PRICING_ROUTES } from './pricing.routes.js'
+import { BUDGET_ROUTES } from './budgets.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
 
 /**
@@ -23,6 +27,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...ORGANIZATION_ROUTES,
   ...KEY_ROUTES,
   ...PROVIDER_ACCOUNT_ROUTES,
+  ...ROUTE_POLICY_ROUTES,
+  ...PRICING_ROUTES,
+  ...BUDGET_ROUTES,
+  ...BILLING_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */

@@ -6,6 +6,9 @@ import * as m0004 from './0004-admins.js'
 import * as m0005 from './0005-organizations-and-keys.js'
 import * as m0006 from './0006-audit-exports.js'
 import * as m0007 from './0007-provider-accounts.js'
+import * as m0008 from './0008-route-policies.js'
+import * as m0009 from './0009-ledger.js'
+import * as m0010 from './0010-pricing-and-budgets.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -19,4 +22,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-organizations-and-keys': m0005,
   '0006-audit-exports': m0006,
   '0007-provider-accounts': m0007,
+  '0008-route-policies': m0008,
+  '0009-ledger': m0009,
+  '0010-pricing-and-budgets': m0010,
 }

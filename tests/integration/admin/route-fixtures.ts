@@ -6,6 +6,8 @@ import {
   type TestAdmin,
   type TestCredential,
 } from '../../support/admin-harness.js'
+import { BILLING_ROUTE_FIXTURES } from '../../support/billing-fixtures.js'
+import { PRICING_BUDGET_ROUTE_FIXTURES } from '../../support/pricing-budget-fixtures.js'
 
 /** The request a fixture sends. */
 export interface FixtureRequest {
@@ -42,6 +44,33 @@ async function newProviderAccount(h: AdminHarness): Promise<string> {
   return account.providerAccountId
 }
 
+let policyCounter = 0
+/** A route policy over the built-in mock account, different on every call. */
+function mockPolicy(): Record<string, unknown> {
+  policyCounter += 1
+  return {
+    routes: {
+      [`fixture-${policyCounter}`]: {
+        tier: 'premium',
+        targets: [{ provider: 'mock', model: 'mock' }],
+        tierRoutes: { economy: 'fixture-economy' },
+      },
+      'fixture-economy': { tier: 'economy', targets: [{ provider: 'mock', model: 'mock' }] },
+    },
+  }
+}
+
+/** A new organization whose override is published through the services; returns its scope. */
+async function scopeWithPolicy(h: AdminHarness): Promise<{ scope: string; route: string }> {
+  const scope = await h.createOrganization()
+  const policy = mockPolicy()
+  await h.services.routing.policies.publish(SETUP_AUDIT, {
+    scope: scope as `org_${string}`,
+    policy,
+  })
+  return { scope, route: Object.keys(policy.routes as object)[0]! }
+}
+
 /** A live key of a new organization, made through the services (before the measured call). */
 async function newKey(h: AdminHarness): Promise<string> {
   const organizationId = await h.createOrganization()
@@ -75,6 +104,8 @@ async function enrolTotp(h: AdminHarness, admin: TestAdmin): Promise<string> {
  * a new admin route adds its fixture here.
  */
 export const ROUTE_FIXTURES: Readonly<Record<string, RouteFixture>> = {
+  ...BILLING_ROUTE_FIXTURES,
+  ...PRICING_BUDGET_ROUTE_FIXTURES,
   'POST /auth/login': {
     prepare: (h) =>
       Promise.resolve({
@@ -385,5 +416,83 @@ export const ROUTE_FIXTURES: Readonly<Record<string, RouteFixture>> = {
       params: { providerAccountId: await newProviderAccount(h) },
       headers: { 'x-ferry-reason-code': 'provider_retired' },
     }),
+  },
+  'POST /route-policies': {
+    prepare: (h) =>
+      Promise.resolve({
+        as: { token: h.ownerToken },
+        body: { scope: 'global', policy: mockPolicy(), ...reason('new_routing') },
+      }),
+  },
+  'POST /route-policies/:version/rollback': {
+    prepare: async (h) => {
+      const first = await h.services.routing.policies.publish(SETUP_AUDIT, {
+        scope: 'global',
+        policy: mockPolicy(),
+      })
+      await h.services.routing.policies.publish(SETUP_AUDIT, {
+        scope: 'global',
+        policy: mockPolicy(),
+      })
+      return {
+        as: { token: h.ownerToken },
+        params: { version: String(first.version) },
+        body: reason('provider_outage_failover'),
+      }
+    },
+  },
+  'PUT /route-policies/scopes/:scope/default-route': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { scope: (await scopeWithPolicy(h)).scope },
+      body: { defaultRoute: 'reject' },
+    }),
+  },
+  'PUT /route-policies/scopes/:scope/downgrade-rules': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { scope: (await scopeWithPolicy(h)).scope },
+      body: {
+        downgradeRules: [
+          { when: 'budget_state', budgetStates: ['downgrade'], serveTier: 'economy' },
+        ],
+      },
+    }),
+  },
+  'PUT /route-policies/scopes/:scope/routes/:model/targets': {
+    prepare: async (h) => {
+      const { scope, route } = await scopeWithPolicy(h)
+      return {
+        as: { token: h.ownerToken },
+        params: { scope, model: route },
+        body: {
+          strategy: 'weighted',
+          targets: [
+            { provider: 'mock', model: 'mock', weight: 3 },
+            { provider: 'mock', model: 'mock-2', weight: 1 },
+          ],
+        },
+      }
+    },
+  },
+  'PUT /route-policies/scopes/:scope/routes/:model/fallback': {
+    prepare: async (h) => {
+      const { scope, route } = await scopeWithPolicy(h)
+      return {
+        as: { token: h.ownerToken },
+        params: { scope, model: route },
+        body: { fallbackOn: ['timeout'], fallbackRoute: 'fixture-economy' },
+      }
+    },
+  },
+  'PUT /route-policies/scopes/:scope/routes/:model/tier': {
+    prepare: async (h) => {
+      const { scope, route } = await scopeWithPolicy(h)
+      return {
+        as: { token: h.ownerToken },
+        params: { scope, model: route },
+        body: { tier: 'standard' },
+      }
+    },
   },
 }
