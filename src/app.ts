@@ -9,6 +9,7 @@ import { v1ApiPlugin, type V1Deps } from './http/v1/v1-api.js'
 import { registerErrorHandlers } from './http/error-handlers.js'
 import { FERRY_HEADERS } from './http/headers.js'
 import { registerAccessLog } from './http/middleware/access-log.js'
+import { lazyChildLoggerFactory } from './http/middleware/lazy-request-logger.js'
 import { requestIdFor } from './http/middleware/request-id.js'
 import { trackRoutes } from './http/middleware/route-table.js'
 import { registerOpsRoutes } from './http/ops.routes.js'
@@ -39,6 +40,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
     }),
+    childLoggerFactory: lazyChildLoggerFactory,
     genReqId: requestIdFor,
     bodyLimit: deps.server.bodyLimitBytes,
     trustProxy: deps.server.trustedProxies.length > 0 ? [...deps.server.trustedProxies] : false,

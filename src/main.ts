@@ -10,7 +10,7 @@ import { closeGracefully } from './http/close-gracefully.js'
 import type { Config } from './config/config.schema.js'
 import { findUnknownEnvVars } from './config/load-config.js'
 import { systemClock, toIsoTimestamp, type Clock } from './lib/clock.js'
-import { createLogger, type Logger } from './lib/logger.js'
+import { createLogger, flushLogger, type Logger } from './lib/logger.js'
 import { createMetrics } from './observability/metrics.js'
 import { registerRoutingMetrics } from './observability/routing-metrics.js'
 import { loadOrCreateMasterKey } from './secrets/master-key.js'
@@ -257,4 +257,5 @@ async function stopGateway(options: {
     await database.close()
   }
   logger.info('shutdown complete')
+  await flushLogger(logger)
 }

@@ -35,6 +35,12 @@ export const REDACTED_LOG_PATHS = [
 
 export type { Logger }
 
+/**
+ * The process logger. Without a destination it writes to stdout asynchronously: lines written
+ * while a write is in flight are coalesced into one, so the access log costs no synchronous
+ * syscall per request. pino flushes what is buffered when the process exits (and `flushLogger`
+ * on a graceful stop); a hard kill can lose the last lines, never a ledger or audit write.
+ */
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
@@ -44,6 +50,13 @@ export function createLogger(options: { level: string; destination?: Destination
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   )
+}
+
+/** Write out what an asynchronous destination still buffers (graceful shutdown). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    logger.flush(() => resolve())
+  })
 }

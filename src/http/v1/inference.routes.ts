@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import {
   isUsageOnlyChunk,
+  rawJsonOf,
   type ChatChunk,
   type ChatCompletion,
   type ChatRequest,
@@ -37,6 +38,10 @@ function frameChunk<T extends ChatChunk | Completion>(
   served: (reported: unknown) => string,
 ): string | null {
   if (!stream.clientWantsUsage && isUsageOnlyChunk(chunk)) return null
+  // A chunk that already names its model goes out as the upstream wrote it.
+  const raw = rawJsonOf(chunk)
+  if (raw !== undefined && typeof chunk.model === 'string' && chunk.model !== '')
+    return dataFrame(raw)
   chunk.model = served(chunk.model)
   return dataFrame(JSON.stringify(chunk))
 }

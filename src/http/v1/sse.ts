@@ -111,9 +111,23 @@ function finish<T>(relay: SseRelay<T>, onClose: () => void, end: RelayEnd): Rela
   return end
 }
 
-/** Write one frame; wait for `drain` when the socket buffer is full. False once the client left. */
+const corked = new WeakSet<ServerResponse>()
+
+/**
+ * Write one frame; wait for `drain` when the socket buffer is full. False once the client left.
+ * Frames written in the same turn of the event loop (an upstream read usually carries several
+ * events) leave in one socket write: the response is corked until the loop's check phase.
+ */
 async function write(res: ServerResponse, frame: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false
+  if (!corked.has(res)) {
+    corked.add(res)
+    res.cork()
+    setImmediate(() => {
+      corked.delete(res)
+      res.uncork()
+    })
+  }
   if (res.write(frame)) return true
   await new Promise<void>((resolve) => {
     const settle = () => {

@@ -1,5 +1,6 @@
 import { classifyStreamError } from '../classify-failure.js'
 import type { ChatChunk, Completion, ResponseStreamEvent } from '../openai-types.js'
+import { keepRawJson } from '../raw-json.js'
 import type { SseEvent } from '../sse-decoder.js'
 import { UpstreamBadResponseError } from '../upstream-errors.js'
 import { openAIErrorInfo } from './openai-dialect.js'
@@ -36,6 +37,8 @@ export async function* parseChoiceStream<Chunk extends ChatChunk | Completion>(
       // Some servers omit `choices` on the usage chunk.
       if (parsed.usage === undefined) throw badEvent(context)
       parsed.choices = []
+    } else {
+      keepRawJson(parsed, event.data)
     }
     const chunk = parsed as Chunk
     // Azure's content-filter annotations arrive as chunks with no choices and no usage: they
