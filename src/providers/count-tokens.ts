@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module'
-import type * as O200kBaseModule from 'gpt-tokenizer/encoding/o200k_base'
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import type {
   ChatContentPart,
   ChatMessage,
@@ -18,22 +17,9 @@ import type {
 // Text inside a prompt may contain `<|endoftext|>` and the like: count it as plain text.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() }
 
-type O200kBase = typeof O200kBaseModule
-let encoding: O200kBase | undefined
-
-/**
- * The o200k_base encoder, loaded on first use: its tables cost about 70 MB of memory, and a
- * gateway whose upstreams report usage and whose keys have no token limits never needs them.
- * Loaded with `require` (the package ships CommonJS too) so counting stays synchronous.
- */
-function o200kBase(): O200kBase {
-  encoding ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200kBase
-  return encoding
-}
-
 /** Tokens in a piece of text. */
 export function countTextTokens(text: string): number {
-  return text.length === 0 ? 0 : o200kBase().countTokens(text, PLAIN_TEXT)
+  return text.length === 0 ? 0 : countTokens(text, PLAIN_TEXT)
 }
 
 /**

@@ -303,6 +303,15 @@ describe('the official openai client against Ferry', () => {
     controller.abort()
     const closedAt = await closed
     expect(closedAt - abortedAt).toBeLessThan(500)
+
+    // The abandoned request still gets its access line, with what was delivered counted.
+    const abandoned = () =>
+      built.logs.records().findLast((r) => r.streamOutcome === 'client_aborted' && 'status' in r)
+    await expect.poll(abandoned).toMatchObject({ status: 499, modelRequested: 'gpt-4o-mini' })
+    // Only the opening (role) chunk reached the client: the prompt is counted, the reply text
+    // delivered so far (none) is what the completion count says.
+    expect(abandoned()).toMatchObject({ chunksDelivered: 1, usageSource: 'estimated' })
+    expect(abandoned()?.promptTokens).toBeGreaterThan(0)
   })
 
   it('serves Azure-style clients (api-key header) and an Anthropic account', async () => {

@@ -6,14 +6,22 @@ import type { Metrics } from '../../observability/metrics.js'
  * route label is the route's pattern, never the raw URL, so metrics stay bounded and IDs in
  * paths never reach Prometheus. The query string is left out of the log: it may hold a key.
  */
+/** nginx's convention for "the client closed the connection before the response was complete". */
+export const CLIENT_CLOSED_REQUEST = 499
+
+const ACCESS_LOGGED = Symbol('ferry.accessLogged')
+type Marked = FastifyRequest & { [ACCESS_LOGGED]?: true }
+
 export function registerAccessLog(app: FastifyInstance, metrics: Metrics): void {
   // The access line is built from the closed set of fields below (and accessLogFields, which
   // hold only IDs, labels, model names and counts), never from a header or a body, so it skips
   // pino's redaction pass: that pass costs more than the rest of the line.
   const accessLog = app.log.child({}, { redact: { paths: [] } })
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+  const writeLine = (request: Marked, reply: FastifyReply, statusCode: number) => {
+    if (request[ACCESS_LOGGED]) return
+    request[ACCESS_LOGGED] = true
     const route = request.routeOptions.url ?? 'unmatched'
-    const status = String(reply.statusCode)
+    const status = String(statusCode)
     const seconds = reply.elapsedTime / 1000
     metrics.httpRequests.inc({ method: request.method, route, status })
     metrics.httpRequestDuration.observe({ method: request.method, route, status }, seconds)
@@ -23,18 +31,30 @@ export function registerAccessLog(app: FastifyInstance, metrics: Metrics): void 
         method: request.method,
         path: request.url.split('?', 1)[0],
         route,
-        status: reply.statusCode,
+        status: statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         remoteAddress: request.ip,
         ...request.accessLogFields,
       },
       'request completed',
     )
+  }
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    writeLine(request, reply, reply.statusCode)
     done()
+  })
+  // A response the client walked away from never finishes, so onResponse never fires for it;
+  // the stream relay calls this instead, and the line says 499.
+  app.decorateReply('logClientAbort', function (this: FastifyReply) {
+    writeLine(this.request, this, CLIENT_CLOSED_REQUEST)
   })
 }
 
 declare module 'fastify' {
+  interface FastifyReply {
+    /** Write the access line of a response the client abandoned (status 499). Once per request. */
+    logClientAbort(): void
+  }
   interface FastifyRequest {
     /** Fields later layers add to this request's access line (usage summary, key label). */
     accessLogFields?: Record<string, string | number | boolean | null>

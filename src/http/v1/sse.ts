@@ -108,6 +108,7 @@ function finish<T>(relay: SseRelay<T>, onClose: () => void, end: RelayEnd): Rela
   res.removeListener('close', onClose)
   relay.onEnd(end)
   if (!res.writableEnded) res.end()
+  if (end === 'client_aborted') relay.reply.logClientAbort()
   return end
 }
 
