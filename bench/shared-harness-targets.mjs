@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Prepares Ferry (the built dist/, started by its own CLI as in production) and the harness's
+// bare pass-through proxy as targets for ../shared/bench, in one targets file:
+//
+//   npm run build && node bench/shared-harness-targets.mjs /path/to/bench-copy
+//   cd /path/to/bench-copy && node run.mjs --targets-file ferry-targets.json \
+//     --targets direct,minimal,ferry,portkey
+//
+// A fresh data directory (SQLite) gets one organization and one live key; Ferry serves
+// gpt-4o-mini and text-embedding-3-small from the harness's mock upstream and logs one access
+// line per request to a file, as a production deployment would.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const harness = resolve(process.argv[2] ?? '.')
+const repo = resolve(import.meta.dirname, '..')
+const ferry = join(repo, 'bin', 'ferry.js')
+const dir = mkdtempSync(join(tmpdir(), 'ferry-harness-'))
+const env = {
+  ...process.env,
+  FERRY_DATA_DIR: join(dir, 'data'),
+  FERRY_MASTER_KEY: randomBytes(32).toString('base64'),
+  FERRY_CONFIG: join(dir, 'ferry.config.yaml'),
+  BENCH_UPSTREAM_KEY: 'sk-bench-upstream',
+}
+writeFileSync(
+  env.FERRY_CONFIG,
+  [
+    'server: { host: 127.0.0.1, port: 18790 }',
+    'providers:',
+    '  accounts:',
+    '    - name: bench-openai',
+    '      kind: openai-compatible',
+    '      baseUrl: http://127.0.0.1:18080/v1',
+    '      credentialEnv: BENCH_UPSTREAM_KEY',
+    '      models: [gpt-4o-mini, text-embedding-3-small]',
+    '',
+  ].join('\n'),
+)
+const cli = (...args) => execFileSync(process.execPath, [ferry, ...args], { env, encoding: 'utf8' })
+cli('migrate')
+const org = JSON.parse(cli('orgs', 'create', '--name', 'Bench', '--json'))
+const key = JSON.parse(cli('keys', 'create', '--org', org.organizationId, '--json'))
+
+const start = join(dir, 'start.sh')
+const quoted = (value) => `'${String(value).replaceAll("'", "'\\''")}'`
+writeFileSync(
+  start,
+  [
+    '#!/bin/sh',
+    ...['FERRY_DATA_DIR', 'FERRY_MASTER_KEY', 'FERRY_CONFIG', 'BENCH_UPSTREAM_KEY'].map(
+      (name) => `export ${name}=${quoted(env[name])}`,
+    ),
+    `exec ${quoted(process.execPath)} ${quoted(ferry)} start > ${quoted(join(dir, 'ferry.log'))} 2>&1`,
+    '',
+  ].join('\n'),
+  { mode: 0o755 },
+)
+const targets = [
+  {
+    name: 'minimal',
+    baseUrl: 'http://127.0.0.1:18791/v1',
+    headers: { Authorization: 'Bearer sk-bench' },
+    cmd: 'PROXY_PORT=18791 node examples/minimal-proxy.mjs',
+    cwd: harness,
+  },
+  {
+    name: 'ferry',
+    baseUrl: 'http://127.0.0.1:18790/v1',
+    headers: { Authorization: `Bearer ${key.secret}` },
+    cmd: start,
+    cwd: dir,
+  },
+]
+const file = join(harness, 'ferry-targets.json')
+writeFileSync(file, `${JSON.stringify(targets, null, 2)}\n`)
+process.stdout.write(`${file}\n`)
