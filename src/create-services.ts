@@ -35,6 +35,7 @@ import {
   createWebhookSender,
 } from './budgets/index.js'
 import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
+import { createRequestMetering } from './gateway/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import type { Db } from './storage/index.js'
 
@@ -229,6 +230,20 @@ export function createServices(deps: ServicesDeps) {
     providers: createProviderRegistry(),
     /** The ledger: `billing.holds` is the request path's API (place, settle, release). */
     billing,
+    /** Prices, budget decisions and balance holds for each /v1 request. */
+    metering: createRequestMetering({
+      priceBook,
+      budgetBook,
+      holds: billing.holds,
+      clock,
+      observeBalance: ({ policy, ...observed }) =>
+        thresholdEvents.observe({
+          ...observed,
+          thresholds: policy.content.thresholds,
+          policy: { budgetPolicyId: policy.budgetPolicyId, version: policy.version },
+        }),
+      ...(deps.onBackgroundError ? { onBackgroundError: deps.onBackgroundError } : {}),
+    }),
     stop: () => {
       void billing.stop()
       unsubscribe()

@@ -136,6 +136,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   await services.models.ready()
   // Prices and budget policies are in memory too: a request must never see them unloaded.
   await Promise.all([services.priceBook.ready(), services.budgetBook.ready()])
+  // Balances loaded and holds left by a crashed process released before the first request;
+  // this also starts the periodic hold reaper.
+  await services.billing.start()
   try {
     // Route policies kept in the config file: a changed file publishes a new version (system actor).
     const synced = await services.admin.routing.policies.syncFromConfig(config.routing.policies)
@@ -163,11 +166,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       models: services.models,
       providers: services.providers,
       routing: services.routing,
+      metering: services.metering,
       clock,
       bodyLimitBytes: config.server.bodyLimitBytes,
     },
   })
   app.addHook('onClose', async () => {
+    // Every settlement already acknowledged to a client is committed before the database closes.
+    await services.billing.stop()
     services.stop()
     await services.providers.close()
     await invalidation.close()

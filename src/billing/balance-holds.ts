@@ -98,6 +98,11 @@ export interface BalanceHolds {
   heldOn(accountId: string): Promise<Micros>
   /** Holds of this process not yet resolved. */
   openHoldCount(): number
+  /**
+   * What an organization's environment can still hold (balance minus holds), or null when it
+   * has no prepaid account. A reading for budget thresholds, not a reservation: `place` decides.
+   */
+  available(organizationId: string, environment: BillingEnvironment): Promise<Micros | null>
 }
 
 interface MutableHold {
@@ -402,6 +407,12 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
     },
 
     openHoldCount: () => open.size,
+    available: async (organizationId, environment) => {
+      await deps.ready()
+      const accountId = await findAccountId(organizationId, environment)
+      if (accountId === undefined) return null
+      return strategy === 'memory' ? bookAvailable(accountId) : dbAvailable(accountId)
+    },
   }
 }
 

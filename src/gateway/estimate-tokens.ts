@@ -26,6 +26,50 @@ function choicesOf(body: Record<string, unknown>): number {
   return typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1
 }
 
+/** A request's token bounds before the call: its prompt and the most output it may ask for. */
+export interface RequestTokenBounds {
+  promptTokens: number
+  /** The completion the request allows for every choice, or `windowTokens` per choice unset. */
+  maxOutputTokens: number
+}
+
+/**
+ * The prompt (counted) and the output the request allows (`max_completion_tokens`, `max_tokens`,
+ * `max_output_tokens`, times `n`), for balance holds. A request without a limit gets
+ * `windowTokens` per choice: the hold's initial window.
+ */
+export function requestTokenBounds(
+  endpoint: GatewayEndpoint,
+  body: object,
+  windowTokens: number,
+): RequestTokenBounds {
+  const fields = body as Record<string, unknown>
+  switch (endpoint) {
+    case 'chat.completions':
+      return {
+        promptTokens: estimateChatPromptTokens(body as ChatRequest),
+        maxOutputTokens:
+          (limitOf(fields, ['max_completion_tokens', 'max_tokens']) ?? windowTokens) *
+          choicesOf(fields),
+      }
+    case 'completions':
+      return {
+        promptTokens: estimateCompletionPromptTokens(body as CompletionRequest),
+        maxOutputTokens: (limitOf(fields, ['max_tokens']) ?? 16) * choicesOf(fields),
+      }
+    case 'embeddings':
+      return {
+        promptTokens: estimateEmbeddingTokens(body as EmbeddingsRequest),
+        maxOutputTokens: 0,
+      }
+    case 'responses':
+      return {
+        promptTokens: estimateResponsesInputTokens(body as ResponsesRequest),
+        maxOutputTokens: limitOf(fields, ['max_output_tokens']) ?? windowTokens,
+      }
+  }
+}
+
 /**
  * Tokens to charge against per-minute token limits before the call: the prompt as the providers'
  * counters see it, plus the completion the request allows (`max_completion_tokens`, `max_tokens`,

@@ -18,3 +18,11 @@ export {
 } from './run-attempts.js'
 export { routingLogFields, toRoutingOutcome } from './routing-outcome.js'
 export { primeStream } from './prime-stream.js'
+export {
+  createRequestMetering,
+  type MeteredCaller,
+  type MeteredEnd,
+  type MeteredRequest,
+  type RequestMetering,
+  type RequestMeteringDeps,
+} from './request-metering.js'

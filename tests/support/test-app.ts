@@ -76,6 +76,7 @@ export function buildTestApp(options: {
       models: toResolver(options.models) ?? services.models,
       providers: services.providers,
       routing: services.routing,
+      metering: services.metering,
       clock,
       bodyLimitBytes: server.bodyLimitBytes,
     },

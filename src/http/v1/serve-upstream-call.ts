@@ -12,7 +12,10 @@ import {
   type GatewayEndpoint,
   type GatewayRouting,
   type ModelResolver,
+  type MeteredEnd,
+  type MeteredRequest,
   type PreparedCall,
+  type RequestMetering,
 } from '../../gateway/index.js'
 import type { AuthenticatedKey } from '../../keys/index.js'
 import {
@@ -49,6 +52,8 @@ export interface UpstreamCallDeps {
   budgetStateOf?: (key: AuthenticatedKey) => BudgetState
   /** Waits between retries. @default abortableSleep */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Prices, budgets and balance holds; without it requests are not metered (tests, bench). */
+  metering?: RequestMetering
 }
 
 /** One endpoint's differences: how to call the adapter and how to frame its stream. */
@@ -97,19 +102,21 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   const startedMs = deps.clock.nowMs()
   const key = customerKeyOf(request)
   const body = spec.parse(request.body)
-  const call = prepareCall(
-    { resolver: deps.models, routing: deps.routing },
-    {
-      endpoint: spec.endpoint,
-      scopes: key.scopes,
-      organizationId: key.organizationId,
-      body,
-      budgetState: deps.budgetStateOf?.(key) ?? 'ok',
-      needsTokenEstimate:
-        key.rateLimits.tokensPerMinute !== undefined ||
-        key.organizationRateLimits.tokensPerMinute !== undefined,
-    },
-  )
+  const planFor = (budgetState: BudgetState) =>
+    prepareCall(
+      { resolver: deps.models, routing: deps.routing },
+      {
+        endpoint: spec.endpoint,
+        scopes: key.scopes,
+        organizationId: key.organizationId,
+        body,
+        budgetState,
+        needsTokenEstimate:
+          key.rateLimits.tokensPerMinute !== undefined ||
+          key.organizationRateLimits.tokensPerMinute !== undefined,
+      },
+    )
+  let call = planFor(deps.budgetStateOf?.(key) ?? 'ok')
   // Said on every answer from here on, errors included: support can always name the version.
   void reply.header(FERRY_HEADERS.routePolicyVersion, call.plan.version)
   request.accessLogFields = {
@@ -128,6 +135,39 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
       (err: unknown) => request.log.error({ err }, 'rate limit settlement failed'),
     )
   }
+  let metered: MeteredRequest | null = null
+  try {
+    metered = deps.metering
+      ? await deps.metering.open({
+          caller: {
+            organizationId: key.organizationId,
+            keyId: key.keyId,
+            environment: key.environment,
+            requestId: request.id,
+          },
+          endpoint: spec.endpoint,
+          body: call.body,
+          targets: call.plan.targets,
+          downgrade: () => {
+            call = planFor('downgrade')
+            return call.plan.targets
+          },
+        })
+      : null
+  } catch (err) {
+    settle(0)
+    throw err
+  }
+  if (metered !== null)
+    request.accessLogFields = {
+      ...request.accessLogFields,
+      budgetDecision: metered.decision.decision,
+      budgetReason: metered.decision.reason,
+      budgetPolicyVersion: metered.decision.policyVersion,
+      priceTableVersion: metered.priceVersion,
+      heldMicros: metered.heldMicros.toString(),
+    }
+  const settleMoney = meterSettler(metered, request)
   const abort = new AbortController()
   const ctxFor = (target: PlannedTarget): UpstreamContext => ({
     account: target.account,
@@ -181,11 +221,17 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
         spec.call(deps.providers.forAccount(target.account), bodyFor(target), ctxFor(target)),
       )
       record(result)
-      if (!result.ok) throw failure(result)
+      if (!result.ok) {
+        // A client that left before the answer is not charged for it either.
+        await settleMoney(noOutputEnd(result.attempts))
+        throw failure(result)
+      }
       const { value, target } = result
       const tokens = value.usage.promptTokens + value.usage.completionTokens
       settle(tokens)
       request.accessLogFields = { ...request.accessLogFields, ...usageLogFields(value) }
+      // The answer leaves only once its charge is durable.
+      await settleMoney({ outcome: 'completed', usage: value.usage, target })
       const out = value.body as TBodyOut & { model?: unknown }
       if (typeof out === 'object' && out !== null && 'model' in out)
         out.model = servedModelOf(out.model, target.model)
@@ -193,6 +239,7 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
       return out
     } catch (err) {
       settle(0)
+      await settleMoney({ outcome: 'upstream_failed_no_output' }).catch(() => undefined)
       throw err
     } finally {
       reply.raw.removeListener('close', onClose)
@@ -205,6 +252,7 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     call,
     abort,
     settle,
+    settleMoney,
     servedHeaders,
     attempt: () =>
       attempt(async (target) => {
@@ -235,6 +283,7 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     call: PreparedCall<TBody>
     abort: AbortController
     settle: (tokens: number) => void
+    settleMoney: (end: MeteredEnd) => Promise<void>
     servedHeaders: (target: PlannedTarget) => Record<string, string>
     attempt: () => Promise<AttemptsResult<PrimedUpstream<TItem>>>
     record: (result: AttemptsResult<PrimedUpstream<TItem>>) => RoutingOutcome
@@ -254,27 +303,28 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
   run.record(result)
   if (!result.ok) {
     run.settle(0)
+    await run.settleMoney(noOutputEnd(result.attempts))
     throw run.failure(result)
   }
   const { stream, items } = result.value
   const target = result.target
   const served = (reported: unknown) => servedModelOf(reported, target.model)
-  let settled = false
-  const settleStream = (end: RelayEnd | 'failed_before_headers') => {
-    if (settled) return
-    settled = true
-    const outcome = stream.outcome()
-    run.settle(outcome.usage.promptTokens + outcome.usage.completionTokens)
-    request.accessLogFields = {
-      ...request.accessLogFields,
-      ...usageLogFields({
-        usage: outcome.usage,
-        usageSource: outcome.usageSource,
-        streamOutcome: end === 'client_aborted' ? 'client_aborted' : outcome.status,
-      }),
-      chunksDelivered: outcome.chunksDelivered,
-    }
-  }
+  let settled: Promise<void> | null = null
+  const settleStream = (end: RelayEnd | 'failed_before_headers') =>
+    (settled ??= (async () => {
+      const outcome = stream.outcome()
+      run.settle(outcome.usage.promptTokens + outcome.usage.completionTokens)
+      request.accessLogFields = {
+        ...request.accessLogFields,
+        ...usageLogFields({
+          usage: outcome.usage,
+          usageSource: outcome.usageSource,
+          streamOutcome: end === 'client_aborted' ? 'client_aborted' : outcome.status,
+        }),
+        chunksDelivered: outcome.chunksDelivered,
+      }
+      await run.settleMoney(streamEnd(end, { usage: outcome.usage, target, outcome }))
+    })())
   try {
     // From here on nothing falls back: a failure after the first byte ends the stream with one
     // error event (relaySse), never a splice of two models' outputs.
@@ -295,9 +345,69 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
       },
     })
   } finally {
-    settleStream('failed_before_headers')
+    // Settled already unless the relay failed before its first frame (the error handler
+    // answers that one with a real status).
+    await settleStream('failed_before_headers').catch((err: unknown) =>
+      request.log.error({ err }, 'settlement failed'),
+    )
   }
   return undefined
+}
+
+/** A request whose attempts produced nothing: held money goes back, a dispatch is waived. */
+function noOutputEnd(attempts: readonly { outcome: string }[]): MeteredEnd {
+  return attempts.some((a) => a.outcome !== 'skipped')
+    ? { outcome: 'upstream_failed_no_output' }
+    : { outcome: 'not_dispatched' }
+}
+
+/** How a relayed stream settles (settlement rules in src/billing/settlement-rules.ts). */
+function streamEnd(
+  end: RelayEnd | 'failed_before_headers',
+  stream: { usage: MeteredUsage; target: PlannedTarget; outcome: { chunksDelivered: number } },
+): MeteredEnd {
+  const { usage, target } = stream
+  switch (end) {
+    case 'completed':
+      return { outcome: 'completed', usage, target }
+    case 'client_aborted':
+      return { outcome: 'client_aborted', usage, target }
+    case 'failed':
+      return { outcome: 'upstream_failed_partial', usage, target }
+    case 'failed_before_headers':
+      return stream.outcome.chunksDelivered === 0
+        ? { outcome: 'upstream_failed_no_output' }
+        : { outcome: 'upstream_failed_partial', usage, target }
+  }
+}
+
+type MeteredUsage = Extract<MeteredEnd, { usage: unknown }>['usage']
+
+/**
+ * Settle a metered request once, recording the cost on the access line. A failed settlement is
+ * logged and rethrown: the response must not look complete when its charge is not recorded.
+ */
+function meterSettler(
+  metered: MeteredRequest | null,
+  request: FastifyRequest,
+): (end: MeteredEnd) => Promise<void> {
+  let done = false
+  return async (end) => {
+    if (metered === null || done) return
+    done = true
+    try {
+      const { costMicros, entry } = await metered.settle(end)
+      request.accessLogFields = {
+        ...request.accessLogFields,
+        settlementOutcome: end.outcome,
+        costMicros: costMicros === null ? null : costMicros.toString(),
+        ledgerEntryId: entry?.entryId ?? null,
+      }
+    } catch (err) {
+      request.log.error({ err }, 'settlement failed')
+      throw err
+    }
+  }
 }
 
 declare module 'fastify' {

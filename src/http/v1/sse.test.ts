@@ -15,7 +15,7 @@ async function* itemsOf(items: readonly Item[]): AsyncGenerator<string> {
 }
 
 /** A one-route app relaying `items`; resolves `ended` with the relay's outcome. */
-async function relayServer(items: readonly Item[]) {
+async function relayServer(items: readonly Item[], options: { failOnEnd?: boolean } = {}) {
   const abort = new AbortController()
   let resolveEnd: (end: RelayEnd) => void = () => undefined
   const ended = new Promise<RelayEnd>((resolve) => (resolveEnd = resolve))
@@ -33,7 +33,12 @@ async function relayServer(items: readonly Item[]) {
       headersAtStart: () => ({ 'x-started': 'yes' }),
       encodeError: (error) => dataFrame(JSON.stringify({ error })) + DONE_FRAME,
       trailer: DONE_FRAME,
-      onEnd: resolveEnd,
+      onEnd: (end) => {
+        resolveEnd(end)
+        return options.failOnEnd === true
+          ? Promise.reject(new Error('ledger unavailable'))
+          : undefined
+      },
       toError: (err) => ({
         message: (err as Error).message,
         type: 'server_error',
@@ -64,6 +69,16 @@ describe('relaySse', () => {
       `${dataFrame('{"text":"a"}')}${dataFrame('{"text":"b"}')}${DONE_FRAME}`,
     )
     expect(await server.ended).toBe('completed')
+  })
+
+  it('waits for onEnd before the last frame, and ends with an error event when it fails', async () => {
+    const server = await relayServer([{ text: 'a' }], { failOnEnd: true })
+    open = server.app
+    const body = await (await fetch(server.url)).text()
+    expect(body.startsWith(dataFrame('{"text":"a"}'))).toBe(true)
+    expect(body).toContain('"message":"ledger unavailable"')
+    expect(body.endsWith(DONE_FRAME)).toBe(true)
+    expect(body.split(DONE_FRAME)).toHaveLength(2)
   })
 
   it('lets a failure before the first frame reach the error handler as a real status', async () => {
@@ -101,6 +116,6 @@ describe('relaySse', () => {
     await expect.poll(() => server.abort.signal.aborted).toBe(true)
     release()
     expect(await server.ended).toBe('client_aborted')
-    expect(server.abortLines).toEqual(['499'])
+    await expect.poll(() => server.abortLines).toEqual(['499'])
   })
 })

@@ -30,8 +30,12 @@ export interface SseRelay<T> {
   trailer: string
   /** Fired when the client goes away before the end, to cancel the upstream. */
   abort: AbortController
-  /** Called once the outcome is known, just before the response ends (settle, log fields). */
-  onEnd(end: RelayEnd): void
+  /**
+   * Called once the outcome is known, before the last frame: the response's last byte waits for
+   * it (settlement must be durable first). If it fails, a completed stream ends with an error
+   * event instead of its trailer.
+   */
+  onEnd(end: RelayEnd): void | Promise<void>
   /** Map a failure to OpenAI's error object (and log it when unexpected). */
   toError(err: unknown): OpenAIErrorBody['error']
 }
@@ -66,7 +70,7 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
   } catch (err) {
     if (relay.abort.signal.aborted) {
       relay.reply.hijack()
-      return finish(relay, onClose, 'client_aborted')
+      return await finish({ ...relay, onClose }, 'client_aborted')
     }
     res.removeListener('close', onClose)
     throw err
@@ -91,22 +95,33 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
       if (frame !== null && !(await write(res, frame))) break
     }
   } catch (err) {
-    if (relay.abort.signal.aborted || res.destroyed) return finish(relay, onClose, 'client_aborted')
-    await write(res, relay.encodeError(relay.toError(err)))
-    return finish(relay, onClose, 'failed')
+    if (relay.abort.signal.aborted || res.destroyed)
+      return finish({ ...relay, onClose }, 'client_aborted')
+    return finish({ ...relay, onClose }, 'failed', relay.encodeError(relay.toError(err)))
   }
   if (relay.abort.signal.aborted || res.destroyed) {
     await iterator.return?.()
-    return finish(relay, onClose, 'client_aborted')
+    return finish({ ...relay, onClose }, 'client_aborted')
   }
-  if (relay.trailer !== '') await write(res, relay.trailer)
-  return finish(relay, onClose, 'completed')
+  return finish({ ...relay, onClose }, 'completed', relay.trailer)
 }
 
-function finish<T>(relay: SseRelay<T>, onClose: () => void, end: RelayEnd): RelayEnd {
+async function finish<T>(
+  relay: SseRelay<T> & { onClose: () => void },
+  end: RelayEnd,
+  lastFrame = '',
+): Promise<RelayEnd> {
+  const { onClose } = relay
   const res = relay.reply.raw
   res.removeListener('close', onClose)
-  relay.onEnd(end)
+  let frame = lastFrame
+  try {
+    await relay.onEnd(end)
+  } catch (err) {
+    // The outcome could not be recorded: never let the stream look complete.
+    if (end === 'completed') frame = relay.encodeError(relay.toError(err))
+  }
+  if (frame !== '') await write(res, frame)
   if (!res.writableEnded) res.end()
   if (end === 'client_aborted') relay.reply.logClientAbort()
   return end

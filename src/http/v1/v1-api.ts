@@ -8,6 +8,7 @@ import { systemRandom } from '../../lib/random.js'
 import type { ProviderRegistry } from '../../providers/index.js'
 import { createProviderHealth, type BudgetState } from '../../routing/index.js'
 import { registerInferenceRoutes } from './inference.routes.js'
+import type { RequestMetering } from '../../gateway/index.js'
 import { registerModelsRoutes } from './models.routes.js'
 
 /** What the customer API needs from the composition root. */
@@ -26,6 +27,8 @@ export interface V1Deps {
   routing?: GatewayRouting
   /** The organization's budget state for downgrade rules. @default () => 'ok' */
   budgetStateOf?: (key: AuthenticatedKey) => BudgetState
+  /** Prices, budgets and balance holds (createServices' `metering`); unmetered without it. */
+  metering?: RequestMetering
   /** For mapping errors written inside a stream. @default 1 MiB */
   bodyLimitBytes?: number
 }

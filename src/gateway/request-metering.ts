@@ -1,0 +1,249 @@
+import type {
+  BalanceHolds,
+  BillingEnvironment,
+  Hold,
+  LedgerEntry,
+  Micros,
+  SettlementOutcome,
+} from '../billing/index.js'
+import { InsufficientQuotaError } from '../billing/index.js'
+import {
+  BudgetBlockedError,
+  decideBudget,
+  mostSevereDecision,
+  type BudgetBook,
+  type BudgetDecision,
+  type BudgetPolicyRef,
+} from '../budgets/index.js'
+import type { Clock } from '../lib/clock.js'
+import { maxCost, priceUsage, type EffectivePrice, type PriceBook } from '../pricing/index.js'
+import type { TokenUsage } from '../providers/index.js'
+import type { PlannedTarget } from '../routing/index.js'
+import { requestTokenBounds } from './estimate-tokens.js'
+import type { GatewayEndpoint } from './gateway-endpoint.js'
+import { createMonthToDate, type MonthToDate } from './month-to-date.js'
+
+/** What metering needs from the rest of Ferry (built once in createServices). */
+export interface RequestMeteringDeps {
+  priceBook: Pick<PriceBook, 'priceFor'>
+  budgetBook: Pick<BudgetBook, 'policiesFor'>
+  holds: BalanceHolds
+  clock: Clock
+  /** Tells the threshold monitor the balance after a settlement; never awaited by a request. */
+  observeBalance?: (input: {
+    organizationId: string
+    balanceMicros: Micros
+    policy: BudgetPolicyRef
+    requestId: string
+  }) => Promise<unknown>
+  onBackgroundError?: (err: unknown) => void
+  /** Output tokens held for a request that sets no limit. @default 4096 */
+  holdWindowTokens?: number
+}
+
+/** The caller's side of a request, as metering sees it. */
+export interface MeteredCaller {
+  organizationId: string
+  keyId: string
+  environment: BillingEnvironment
+  requestId: string
+}
+
+/** How a metered request ended, as settlement needs it. */
+export type MeteredEnd =
+  | { outcome: 'not_dispatched' }
+  | { outcome: 'upstream_failed_no_output' }
+  | {
+      outcome: Exclude<SettlementOutcome, 'rejected_pre_dispatch' | 'upstream_failed_no_output'>
+      usage: TokenUsage
+      target: PlannedTarget
+    }
+
+/** A request admitted by its budget, with its hold (when the deployment is priced). */
+export interface MeteredRequest {
+  readonly decision: BudgetDecision
+  /** The price table version(s) in force, or null on an unpriced deployment. */
+  readonly priceVersion: string | null
+  readonly heldMicros: Micros
+  /**
+   * Settle by the outcome: resolves once the ledger entry is durable (the caller sends the last
+   * byte after it), with the cost charged (null when nothing was priced). Runs once.
+   */
+  settle(end: MeteredEnd): Promise<{ costMicros: Micros | null; entry: LedgerEntry | null }>
+}
+
+export interface RequestMetering {
+  /**
+   * Price the planned targets, decide the budget, and hold the request's maximum cost. Throws
+   * 429 `insufficient_quota` (with `x-should-retry: false`) when the budget blocks or the
+   * balance cannot cover the hold; nothing is charged then.
+   */
+  open(input: {
+    caller: MeteredCaller
+    endpoint: GatewayEndpoint
+    body: object
+    targets: readonly PlannedTarget[]
+    /** Plan again for a budget in `downgrade` state; the new targets are what gets held for. */
+    downgrade?: () => readonly PlannedTarget[]
+  }): Promise<MeteredRequest>
+}
+
+const priceKey = (target: PlannedTarget) => `${target.account.label}\u0000${target.model}`
+
+/**
+ * The money side of one `/v1` request (DESIGN lifecycle steps 4, 5 and 7). The hold covers the
+ * most expensive target of the plan, so a fallback to a dearer model is still covered; the
+ * charge is priced at the target that actually served.
+ */
+export function createRequestMetering(deps: RequestMeteringDeps): RequestMetering {
+  const windowTokens = deps.holdWindowTokens ?? 4096
+  const monthToDate: MonthToDate = createMonthToDate(deps.clock)
+  const onError = deps.onBackgroundError ?? (() => undefined)
+
+  return {
+    open: async ({ caller, endpoint, body, targets, downgrade }) => {
+      const { organizationId, keyId } = caller
+      // Counting the prompt is the costly step: only a priced deployment or a budget policy
+      // needs it.
+      let counted: ReturnType<typeof requestTokenBounds> | undefined
+      const bounds = () => (counted ??= requestTokenBounds(endpoint, body, windowTokens))
+      let priced = pricePlan({ priceBook: deps.priceBook, organizationId, targets, bounds })
+      const { prices } = priced
+
+      const policies = deps.budgetBook.policiesFor({ organizationId, keyId })
+      const governed = prices.size > 0 || policies.key !== null || policies.organization !== null
+      const estimatedTokens = governed
+        ? BigInt(bounds().promptTokens + bounds().maxOutputTokens)
+        : 0n
+      const balanceMicros =
+        prices.size > 0 ? await deps.holds.available(organizationId, caller.environment) : null
+      const decide = (policy: BudgetPolicyRef | null, scope: string) =>
+        decideBudget({
+          policy,
+          balanceMicros,
+          monthToDate: monthToDate.totals(scope),
+          estimatedCostMicros: priced.holdMicros,
+          estimatedTokens,
+        })
+      const decision = mostSevereDecision([
+        decide(policies.key, `key:${keyId}`),
+        decide(policies.organization, `org:${organizationId}`),
+      ])
+      if (decision.decision === 'block') throw new BudgetBlockedError(decision.reason)
+      // The cheaper tier is what will be tried: hold for it (the decision stands as taken).
+      if (decision.decision === 'downgrade' && downgrade !== undefined)
+        priced = pricePlan({
+          priceBook: deps.priceBook,
+          organizationId,
+          targets: downgrade(),
+          bounds,
+        })
+      const { holdMicros } = priced
+
+      let hold: Hold | null = null
+      if (priced.prices.size > 0) {
+        const placed = await deps.holds.place({
+          organizationId,
+          environment: caller.environment,
+          amountMicros: holdMicros,
+          requestId: caller.requestId,
+        })
+        if (!placed.ok) throw new InsufficientQuotaError()
+        hold = placed
+      }
+
+      let settled = false
+      const priceVersion = [...priced.prices.values()][0]?.versionLabel ?? null
+      const heldPrices = priced.prices
+      return {
+        decision,
+        priceVersion,
+        heldMicros: holdMicros,
+        settle: async (end) => {
+          if (settled) throw new Error('a metered request settles once')
+          settled = true
+          if (hold === null) {
+            if ('usage' in end) monthToDate.add(caller, { usage: end.usage, costMicros: 0n })
+            return { costMicros: null, entry: null }
+          }
+          if (end.outcome === 'not_dispatched') {
+            await deps.holds.release(hold)
+            return { costMicros: 0n, entry: null }
+          }
+          if (end.outcome === 'upstream_failed_no_output') {
+            const entry = await deps.holds.settle({
+              hold,
+              outcome: 'upstream_failed_no_output',
+              costMicros: 0n,
+            })
+            return { costMicros: 0n, entry }
+          }
+          const price = heldPrices.get(priceKey(end.target))
+          // Every planned target was priced when the hold was placed; a target outside the
+          // plan cannot serve.
+          if (price === undefined) throw new Error('settling a target the plan did not price')
+          const cost = priceUsage({ price, usage: end.usage })
+          const inputCost = priceUsage({
+            price,
+            usage: { ...end.usage, completionTokens: 0, reasoningTokens: 0 },
+          })
+          const entry = await deps.holds.settle({
+            hold,
+            outcome: end.outcome,
+            costMicros: cost.costMicros,
+            inputCostMicros: inputCost.costMicros,
+            modelServed: end.target.model,
+            details: {
+              promptTokens: end.usage.promptTokens,
+              cachedTokens: end.usage.cachedTokens,
+              completionTokens: end.usage.completionTokens,
+              reasoningTokens: end.usage.reasoningTokens,
+              priceTableVersion: cost.versionLabel,
+              budgetPolicyVersion: decision.policyVersion,
+              budgetDecision: decision.decision,
+            },
+          })
+          const charged = entry === null ? 0n : -entry.amountMicros
+          monthToDate.add(caller, { usage: end.usage, costMicros: charged > 0n ? charged : 0n })
+          const policy = policies.organization
+          if (entry !== null && policy !== null && deps.observeBalance)
+            deps
+              .observeBalance({
+                organizationId,
+                balanceMicros: entry.balanceAfterMicros,
+                policy,
+                requestId: caller.requestId,
+              })
+              .catch(onError)
+          return { costMicros: cost.costMicros, entry }
+        },
+      }
+    },
+  }
+}
+
+/** Every planned target's price, and the hold that covers the dearest of them. */
+function pricePlan(input: {
+  priceBook: Pick<PriceBook, 'priceFor'>
+  organizationId: string
+  targets: readonly PlannedTarget[]
+  bounds: () => { promptTokens: number; maxOutputTokens: number }
+}): { prices: Map<string, EffectivePrice>; holdMicros: Micros } {
+  const prices = new Map<string, EffectivePrice>()
+  let holdMicros = 0n
+  for (const target of input.targets) {
+    const price = input.priceBook.priceFor({
+      organizationId: input.organizationId,
+      target: {
+        providerAccount: target.account.label,
+        providerKind: target.account.kind,
+        model: target.model,
+      },
+    })
+    if (price === null) continue
+    prices.set(priceKey(target), price)
+    const cost = maxCost({ price, ...input.bounds() })
+    if (cost > holdMicros) holdMicros = cost
+  }
+  return { prices, holdMicros }
+}

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../../src/config/resolve-provider-accounts.js'
+import { PriceRowsSchema } from '../../../src/pricing/index.js'
+import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
+import { SETUP_AUDIT } from '../../support/admin-harness.js'
+import { SETUP_BILLING_ACTOR, idempotencyKey } from '../../support/billing-fixtures.js'
+import { buildTestApp } from '../../support/test-app.js'
+import { createTestDb, testDialects, type TestDb } from '../../support/test-db.js'
+
+function mockAccount(
+  name: string,
+  models: string[],
+  settings: Record<string, unknown>,
+): ConfiguredAccountInput {
+  return {
+    name,
+    kind: 'mock',
+    baseUrl: 'http://mock.invalid',
+    credential: null,
+    credentialEnv: null,
+    origin: 'file',
+    models,
+    aliases: {},
+    extraHeaders: {},
+    timeouts: {},
+    settings,
+    status: 'active',
+  }
+}
+
+// $1 per 1M input tokens, $2 per 1M output tokens: 1 and 2 micros per token.
+const PRICES = PriceRowsSchema.parse([
+  { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
+])
+const chat = (extra: Record<string, unknown> = {}) => ({
+  model: 'mock',
+  messages: [{ role: 'user', content: 'Say something.' }],
+  max_tokens: 50,
+  ...extra,
+})
+
+for (const dialect of testDialects()) {
+  describe(`${dialect}: every /v1 request is priced, held and settled`, () => {
+    let testDb: TestDb
+    let built: ReturnType<typeof buildTestApp>
+
+    beforeAll(async () => {
+      testDb = await createTestDb(dialect)
+      built = buildTestApp({
+        db: testDb.db,
+        providerAccounts: [
+          BUILTIN_MOCK_PROVIDER_ACCOUNT,
+          mockAccount('down', ['flaky'], { failStatus: 503 }),
+        ],
+      })
+      await built.services.models.ready()
+      await built.app.ready()
+    })
+    afterAll(async () => {
+      await built.app.close()
+      await testDb.close()
+    })
+
+    const admin = () => built.services.admin
+    async function customer(fundMicros: bigint | null) {
+      const org = await admin().organizations.create(SETUP_AUDIT, { name: 'Acme' })
+      const { secret } = await admin().keys.create(SETUP_AUDIT, {
+        organizationId: org.organizationId,
+        name: 'k',
+        environment: 'live',
+      })
+      if (fundMicros !== null)
+        await admin().billing.credit(SETUP_BILLING_ACTOR, {
+          organizationId: org.organizationId,
+          environment: 'live',
+          amountMicros: fundMicros,
+          category: 'paid',
+          idempotencyKey: idempotencyKey('meter'),
+        })
+      return { organizationId: org.organizationId, secret }
+    }
+    const post = (secret: string, payload: object, url = '/v1/chat/completions') =>
+      built.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${secret}` },
+        payload,
+      })
+    const balanceOf = async (organizationId: string) =>
+      (await built.services.billing.holds.available(organizationId, 'live')) ?? 0n
+    const entriesOf = (organizationId: string) =>
+      testDb.db
+        .selectFrom('ledger_entries')
+        .innerJoin('ledger_accounts', 'ledger_accounts.account_id', 'ledger_entries.account_id')
+        .selectAll('ledger_entries')
+        .where('ledger_accounts.organization_id', '=', organizationId)
+        .execute()
+
+    it('serves an unpriced deployment without holds or charges', async () => {
+      const { organizationId, secret } = await customer(null)
+      const response = await post(secret, chat())
+      expect(response.statusCode).toBe(200)
+      expect(await entriesOf(organizationId)).toEqual([])
+    })
+
+    it('refuses what the balance cannot cover with 429 insufficient_quota, charging nothing', async () => {
+      await admin().pricing.publish(SETUP_AUDIT, { rows: PRICES })
+      await built.services.priceBook.reload()
+      const { organizationId, secret } = await customer(10n)
+      const response = await post(secret, chat())
+      expect(response.statusCode).toBe(429)
+      expect(response.headers['x-should-retry']).toBe('false')
+      expect(response.json()).toMatchObject({
+        error: { type: 'insufficient_quota', code: 'insufficient_quota' },
+      })
+      expect(await balanceOf(organizationId)).toBe(10n)
+      expect((await entriesOf(organizationId)).map((e) => e.kind)).toEqual(['credit'])
+    })
+
+    it('charges a completed request its reported usage at the served price, once', async () => {
+      const { organizationId, secret } = await customer(1_000_000n)
+      const response = await post(secret, chat())
+      expect(response.statusCode).toBe(200)
+      const { usage } = response.json<{
+        usage: { prompt_tokens: number; completion_tokens: number }
+      }>()
+      const cost = BigInt(usage.prompt_tokens) * 1n + BigInt(usage.completion_tokens) * 2n
+      expect(await balanceOf(organizationId)).toBe(1_000_000n - cost)
+      const charges = (await entriesOf(organizationId)).filter((e) => e.kind === 'usage_charge')
+      expect(charges).toHaveLength(1)
+      expect(charges[0]?.amount_micros).toBe(-cost)
+      expect(charges[0]?.request_id).toBe(response.headers['x-request-id'])
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
+    })
+
+    it('waives an upstream failure that delivered nothing and releases the hold', async () => {
+      const { organizationId, secret } = await customer(1_000_000n)
+      const response = await post(secret, chat({ model: 'flaky' }))
+      expect(response.statusCode).toBe(503)
+      const kinds = (await entriesOf(organizationId)).map((e) => e.kind)
+      expect(kinds).toHaveLength(2)
+      expect(kinds).toContain('credit')
+      expect(await balanceOf(organizationId)).toBe(1_000_000n)
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
+    })
+
+    it('charges a stream that broke after the first chunk for what was delivered', async () => {
+      const { organizationId, secret } = await customer(1_000_000n)
+      const response = await post(secret, chat({ model: 'mock?failAfterChunks=2', stream: true }))
+      expect(response.statusCode).toBe(200)
+      expect(response.body).toContain('"error"')
+      const entries = await entriesOf(organizationId)
+      const settlements = entries.filter((e) => e.kind === 'usage_charge')
+      expect(settlements).toHaveLength(1)
+      expect(settlements[0]!.amount_micros).toBeLessThan(0n)
+      expect(await balanceOf(organizationId)).toBe(1_000_000n + settlements[0]!.amount_micros)
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
+    })
+
+    it('admits at most what the balance covers among many concurrent requests', async () => {
+      // Each request holds at most prompt + 50 output tokens ≈ 120 micros; 1,000 micros
+      // covers a handful of them at once, however many arrive together.
+      const { organizationId, secret } = await customer(1_000n)
+      const responses = await Promise.all(Array.from({ length: 200 }, () => post(secret, chat())))
+      const admitted = responses.filter((r) => r.statusCode === 200).length
+      const refused = responses.filter((r) => r.statusCode === 429).length
+      expect(admitted + refused).toBe(200)
+      expect(admitted).toBeGreaterThan(0)
+      const balance = await balanceOf(organizationId)
+      expect(balance).toBeGreaterThanOrEqual(0n)
+      const entries = await entriesOf(organizationId)
+      const spent = entries
+        .filter((e) => e.kind === 'usage_charge')
+        .reduce((sum, e) => sum - e.amount_micros, 0n)
+      expect(spent).toBeLessThanOrEqual(1_000n)
+      expect(entries.filter((e) => e.kind === 'usage_charge')).toHaveLength(admitted)
+      expect(balance).toBe(1_000n - spent)
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
+    })
+  })
+}
