@@ -16,6 +16,7 @@ import {
   type BudgetPolicyRef,
 } from '../budgets/index.js'
 import type { Clock } from '../lib/clock.js'
+import type { RateLimits } from '../organizations/index.js'
 import { maxCost, priceUsage, type EffectivePrice, type PriceBook } from '../pricing/index.js'
 import type { TokenUsage } from '../providers/index.js'
 import type { PlannedTarget } from '../routing/index.js'
@@ -72,7 +73,15 @@ export interface MeteredRequest {
   settle(end: MeteredEnd): Promise<{ costMicros: Micros | null; entry: LedgerEntry | null }>
 }
 
+/** Per-minute limits a budget policy sets, beside the key's and organization's own. */
+export interface PolicyRateLimits {
+  key: RateLimits
+  organization: RateLimits
+}
+
 export interface RequestMetering {
+  /** The rate limits of the budget policies in force for this key and its organization. */
+  rateLimitsFor(caller: { organizationId: string; keyId: string }): PolicyRateLimits
   /**
    * Price the planned targets, decide the budget, and hold the request's maximum cost. Throws
    * 429 `insufficient_quota` (with `x-should-retry: false`) when the budget blocks or the
@@ -101,6 +110,13 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
   const onError = deps.onBackgroundError ?? (() => undefined)
 
   return {
+    rateLimitsFor: ({ organizationId, keyId }) => {
+      const policies = deps.budgetBook.policiesFor({ organizationId, keyId })
+      return {
+        key: policies.key?.content.rateLimits ?? {},
+        organization: policies.organization?.content.rateLimits ?? {},
+      }
+    },
     open: async ({ caller, endpoint, body, targets, downgrade }) => {
       const { organizationId, keyId } = caller
       // Counting the prompt is the costly step: only a priced deployment or a budget policy

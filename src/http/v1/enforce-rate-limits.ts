@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify'
 import type { AuthenticatedKey } from '../../keys/index.js'
+import type { RateLimits } from '../../organizations/index.js'
 import {
   RateLimitedError,
   buildRateLimitCharges,
@@ -18,14 +19,17 @@ import {
 export async function enforceRateLimits(options: {
   limiter: RateLimiter
   key: AuthenticatedKey
+  /** Limits the budget policies in force add; the stricter of each pair applies. */
+  policyLimits?: { key: RateLimits; organization: RateLimits }
   estimatedTokens: number
   reply: FastifyReply
 }): Promise<RateLimitCharge[]> {
+  const { policyLimits } = options
   const charges = buildRateLimitCharges({
     organizationId: options.key.organizationId,
     keyId: options.key.keyId,
-    key: options.key.rateLimits,
-    organization: options.key.organizationRateLimits,
+    key: stricterLimits(options.key.rateLimits, policyLimits?.key),
+    organization: stricterLimits(options.key.organizationRateLimits, policyLimits?.organization),
     estimatedTokens: options.estimatedTokens,
   })
   if (charges.length === 0) return charges
@@ -33,6 +37,19 @@ export async function enforceRateLimits(options: {
   if (!decision.allowed) throw new RateLimitedError(decision)
   void options.reply.headers(formatRateLimitHeaders(decision))
   return charges
+}
+
+/** Each limit set in either, at the lower value where both set it. */
+export function stricterLimits(own: RateLimits, policy: RateLimits | undefined): RateLimits {
+  if (policy === undefined) return own
+  const lower = (a: number | undefined, b: number | undefined) =>
+    a === undefined ? b : b === undefined ? a : Math.min(a, b)
+  const requestsPerMinute = lower(own.requestsPerMinute, policy.requestsPerMinute)
+  const tokensPerMinute = lower(own.tokensPerMinute, policy.tokensPerMinute)
+  return {
+    ...(requestsPerMinute !== undefined ? { requestsPerMinute } : {}),
+    ...(tokensPerMinute !== undefined ? { tokensPerMinute } : {}),
+  }
 }
 
 /** Replace the token estimate by the tokens actually used (refund or extra charge). */

@@ -102,6 +102,10 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   const startedMs = deps.clock.nowMs()
   const key = customerKeyOf(request)
   const body = spec.parse(request.body)
+  const policyLimits = deps.metering?.rateLimitsFor({
+    organizationId: key.organizationId,
+    keyId: key.keyId,
+  })
   const planFor = (budgetState: BudgetState) =>
     prepareCall(
       { resolver: deps.models, routing: deps.routing },
@@ -113,7 +117,9 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
         budgetState,
         needsTokenEstimate:
           key.rateLimits.tokensPerMinute !== undefined ||
-          key.organizationRateLimits.tokensPerMinute !== undefined,
+          key.organizationRateLimits.tokensPerMinute !== undefined ||
+          policyLimits?.key.tokensPerMinute !== undefined ||
+          policyLimits?.organization.tokensPerMinute !== undefined,
       },
     )
   let call = planFor(deps.budgetStateOf?.(key) ?? 'ok')
@@ -127,6 +133,7 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   const charges = await enforceRateLimits({
     limiter: deps.rateLimiter,
     key,
+    ...(policyLimits ? { policyLimits } : {}),
     estimatedTokens: call.estimatedTokens,
     reply,
   })

@@ -157,6 +157,51 @@ for (const dialect of testDialects()) {
       expect(built.services.billing.holds.openHoldCount()).toBe(0)
     })
 
+    const publishBudget = async (organizationId: string, content: Record<string, unknown>) => {
+      await admin().budgetPolicies.publish(SETUP_AUDIT, {
+        organizationId,
+        keyId: null,
+        content: {
+          monthlyTokenLimit: null,
+          monthlySpendCapMicros: null,
+          hardCapMicros: null,
+          thresholds: { warnBelowMicros: null, downgradeBelowMicros: null, blockBelowMicros: null },
+          overage: 'block',
+          rateLimits: {},
+          ...content,
+        },
+      })
+      await built.services.budgetBook.reload()
+    }
+
+    it('blocks by the budget policy with 429 insufficient_quota once the month is spent', async () => {
+      const { organizationId, secret } = await customer(1_000_000n)
+      const first = await post(secret, chat())
+      expect(first.statusCode).toBe(200)
+      const line = built.logs
+        .records()
+        .findLast((r) => r.requestId === first.headers['x-request-id'] && 'status' in r)
+      const held = BigInt(line?.heldMicros as string)
+      // A cap one micro above a request's maximum cost: a request alone fits under it, but not
+      // on top of what the first one already spent this month.
+      await publishBudget(organizationId, { monthlySpendCapMicros: held + 1n })
+      const spentBefore = await balanceOf(organizationId)
+      const second = await post(secret, chat())
+      expect(second.statusCode).toBe(429)
+      expect(second.json()).toMatchObject({ error: { code: 'insufficient_quota' } })
+      expect(second.headers['x-should-retry']).toBe('false')
+      expect(await balanceOf(organizationId)).toBe(spentBefore)
+    })
+
+    it("applies the budget policy's rate limits beside the key's own", async () => {
+      const { organizationId, secret } = await customer(1_000_000n)
+      await publishBudget(organizationId, { rateLimits: { requestsPerMinute: 1 } })
+      expect((await post(secret, chat())).statusCode).toBe(200)
+      const limited = await post(secret, chat())
+      expect(limited.statusCode).toBe(429)
+      expect(limited.json()).toMatchObject({ error: { type: 'requests' } })
+    })
+
     it('admits at most what the balance covers among many concurrent requests', async () => {
       // Each request holds at most prompt + 50 output tokens ≈ 120 micros; 1,000 micros
       // covers a handful of them at once, however many arrive together.
