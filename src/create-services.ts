@@ -236,6 +236,7 @@ export function createServices(deps: ServicesDeps) {
       budgetBook,
       holds: billing.holds,
       clock,
+      ...(deps.billing ? { holdWindowTokens: deps.billing.holdWindowTokens } : {}),
       observeBalance: ({ policy, ...observed }) =>
         thresholdEvents.observe({
           ...observed,

@@ -19,6 +19,8 @@ export interface BillingSettings {
   holds: HoldStrategy
   /** How long a hold lives unless the request path says otherwise. @default 600000 (10 min) */
   holdTtlMs: number
+  /** Output tokens held per choice when a request sets no limit (a stream extends it). @default 4096 */
+  holdWindowTokens: number
   /** How often expired holds are released. @default 30000 */
   holdReaperIntervalMs: number
   /** Above this, credits, refunds and adjustments need a second admin. @default 1_000_000_000n */
@@ -33,6 +35,7 @@ export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
   currency: 'USD',
   holds: 'memory',
   holdTtlMs: 10 * 60_000,
+  holdWindowTokens: 4096,
   holdReaperIntervalMs: 30_000,
   approvalThresholdMicros: 1_000_000_000n,
   settlementBatchDelayMs: 2,

@@ -161,6 +161,11 @@ export const ConfigSchema = z
           .int()
           .min(1000)
           .default(10 * 60_000),
+        /**
+         * @default 4096 — output tokens held per choice for a request that sets no limit
+         * (`max_tokens` …); a stream extends its hold by this much as it outgrows it.
+         */
+        holdWindowTokens: z.number().int().min(1).max(1_000_000).default(4096),
         /** @default 30000 — how often expired holds are released. */
         holdReaperIntervalMs: z.number().int().min(100).default(30_000),
         /**

@@ -39,6 +39,11 @@ export const ENV_SETTINGS = [
   { env: 'FERRY_BILLING_HOLDS', path: ['billing', 'holds'], kind: 'string' },
   { env: 'FERRY_BILLING_HOLD_TTL_MS', path: ['billing', 'holdTtlMs'], kind: 'int' },
   {
+    env: 'FERRY_BILLING_HOLD_WINDOW_TOKENS',
+    path: ['billing', 'holdWindowTokens'],
+    kind: 'int',
+  },
+  {
     env: 'FERRY_BILLING_APPROVAL_THRESHOLD_MICROS',
     path: ['billing', 'approvalThresholdMicros'],
     kind: 'int',

@@ -31,6 +31,8 @@ export interface RequestTokenBounds {
   promptTokens: number
   /** The completion the request allows for every choice, or `windowTokens` per choice unset. */
   maxOutputTokens: number
+  /** No limit was set: `maxOutputTokens` is a first window, extended while a stream runs. */
+  windowed: boolean
 }
 
 /**
@@ -45,28 +47,34 @@ export function requestTokenBounds(
 ): RequestTokenBounds {
   const fields = body as Record<string, unknown>
   switch (endpoint) {
-    case 'chat.completions':
+    case 'chat.completions': {
+      const limit = limitOf(fields, ['max_completion_tokens', 'max_tokens'])
       return {
         promptTokens: estimateChatPromptTokens(body as ChatRequest),
-        maxOutputTokens:
-          (limitOf(fields, ['max_completion_tokens', 'max_tokens']) ?? windowTokens) *
-          choicesOf(fields),
+        maxOutputTokens: (limit ?? windowTokens) * choicesOf(fields),
+        windowed: limit === undefined,
       }
+    }
     case 'completions':
       return {
         promptTokens: estimateCompletionPromptTokens(body as CompletionRequest),
         maxOutputTokens: (limitOf(fields, ['max_tokens']) ?? 16) * choicesOf(fields),
+        windowed: false,
       }
     case 'embeddings':
       return {
         promptTokens: estimateEmbeddingTokens(body as EmbeddingsRequest),
         maxOutputTokens: 0,
+        windowed: false,
       }
-    case 'responses':
+    case 'responses': {
+      const limit = limitOf(fields, ['max_output_tokens'])
       return {
         promptTokens: estimateResponsesInputTokens(body as ResponsesRequest),
-        maxOutputTokens: limitOf(fields, ['max_output_tokens']) ?? windowTokens,
+        maxOutputTokens: limit ?? windowTokens,
+        windowed: limit === undefined,
       }
+    }
   }
 }
 

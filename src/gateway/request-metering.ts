@@ -67,6 +67,16 @@ export interface MeteredRequest {
   readonly priceVersion: string | null
   readonly heldMicros: Micros
   /**
+   * Output tokens the hold covers now, when the request set no limit and its hold is a window
+   * (null otherwise: the hold already covers everything the request may produce).
+   */
+  coveredOutputTokens(): number | null
+  /**
+   * Hold one more window of output. False when the balance cannot cover it: the caller ends
+   * the stream (what was delivered is still charged at settlement).
+   */
+  extendWindow(): Promise<boolean>
+  /**
    * Settle by the outcome: resolves once the ledger entry is durable (the caller sends the last
    * byte after it), with the cost charged (null when nothing was priced). Runs once.
    */
@@ -171,10 +181,29 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       let settled = false
       const priceVersion = [...priced.prices.values()][0]?.versionLabel ?? null
       const heldPrices = priced.prices
+      const windowed = hold !== null && bounds().windowed
+      let covered = windowed ? bounds().maxOutputTokens : 0
+      let heldNow = holdMicros
       return {
         decision,
         priceVersion,
-        heldMicros: holdMicros,
+        get heldMicros() {
+          return heldNow
+        },
+        coveredOutputTokens: () => (windowed ? covered : null),
+        extendWindow: async () => {
+          if (!windowed || hold === null || settled) return false
+          let windowCost = 0n
+          for (const price of heldPrices.values()) {
+            const cost = maxCost({ price, promptTokens: 0, maxOutputTokens: windowTokens })
+            if (cost > windowCost) windowCost = cost
+          }
+          const extended = await hold.extend(windowCost)
+          if (!extended.ok) return false
+          covered += windowTokens
+          heldNow += windowCost
+          return true
+        },
         settle: async (end) => {
           if (settled) throw new Error('a metered request settles once')
           settled = true

@@ -39,6 +39,8 @@ export function buildTestApp(options: {
   circuitBreaker?: Partial<CircuitBreakerSettings>
   /** Weighted routing and jitter draw from this (a seeded one makes tests repeatable). */
   routingRandom?: Random
+  /** The `billing` config section (hold window, strategy, …). @default the config defaults */
+  billing?: Partial<Config['billing']>
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
 }) {
@@ -55,6 +57,9 @@ export function buildTestApp(options: {
     ...(options.providerAccounts ? { providerAccounts: options.providerAccounts } : {}),
     ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     ...(options.routingRandom ? { routingRandom: options.routingRandom } : {}),
+    ...(options.billing
+      ? { billing: { ...ConfigSchema.parse({}).billing, ...options.billing } }
+      : {}),
   })
   const { auditLog } = services
   const adminServices = services.admin

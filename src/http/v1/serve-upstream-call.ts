@@ -17,6 +17,7 @@ import {
   type PreparedCall,
   type RequestMetering,
 } from '../../gateway/index.js'
+import { InsufficientQuotaError } from '../../billing/index.js'
 import type { AuthenticatedKey } from '../../keys/index.js'
 import {
   NoAvailableTargetError,
@@ -260,6 +261,7 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     abort,
     settle,
     settleMoney,
+    metered,
     servedHeaders,
     attempt: () =>
       attempt(async (target) => {
@@ -291,6 +293,7 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     abort: AbortController
     settle: (tokens: number) => void
     settleMoney: (end: MeteredEnd) => Promise<void>
+    metered: MeteredRequest | null
     servedHeaders: (target: PlannedTarget) => Record<string, string>
     attempt: () => Promise<AttemptsResult<PrimedUpstream<TItem>>>
     record: (result: AttemptsResult<PrimedUpstream<TItem>>) => RoutingOutcome
@@ -337,7 +340,7 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     // error event (relaySse), never a splice of two models' outputs.
     await relaySse({
       reply,
-      items,
+      items: run.metered ? extendingHold(items, { stream, metered: run.metered }) : items,
       abort,
       encode: (item) => spec.frame(item, stream, served),
       headersAtStart: () => run.servedHeaders(target),
@@ -359,6 +362,32 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     )
   }
   return undefined
+}
+
+/** How many items pass between two looks at the output a windowed hold still covers. */
+const WINDOW_CHECK_EVERY = 16
+
+/**
+ * Relay `items`, extending a windowed hold before the output outgrows it (a stream without
+ * `max_tokens`). When the balance cannot cover another window the stream stops with a 429
+ * `insufficient_quota` error event; what was delivered is charged at settlement.
+ */
+async function* extendingHold<TItem>(
+  items: AsyncIterable<TItem>,
+  money: { stream: UpstreamStream<TItem>; metered: MeteredRequest },
+): AsyncGenerator<TItem> {
+  let seen = 0
+  for await (const item of items) {
+    yield item
+    seen += 1
+    const covered = money.metered.coveredOutputTokens()
+    if (covered === null) continue
+    if (seen % WINDOW_CHECK_EVERY !== 0) continue
+    // Counting the delivered text costs real CPU: only every few items, and only here.
+    const delivered = money.stream.outcome().usage.completionTokens
+    if (delivered * 4 >= covered * 3 && !(await money.metered.extendWindow()))
+      throw new InsufficientQuotaError()
+  }
 }
 
 /** A request whose attempts produced nothing: held money goes back, a dispatch is waived. */
@@ -407,6 +436,8 @@ function meterSettler(
       request.accessLogFields = {
         ...request.accessLogFields,
         settlementOutcome: end.outcome,
+        // What was held at the end (a stream's windows included).
+        heldMicros: metered.heldMicros.toString(),
         costMicros: costMicros === null ? null : costMicros.toString(),
         ledgerEntryId: entry?.entryId ?? null,
       }

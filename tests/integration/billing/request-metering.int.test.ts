@@ -43,6 +43,7 @@ for (const dialect of testDialects()) {
   describe(`${dialect}: every /v1 request is priced, held and settled`, () => {
     let testDb: TestDb
     let built: ReturnType<typeof buildTestApp>
+    const WINDOW = 40
 
     beforeAll(async () => {
       testDb = await createTestDb(dialect)
@@ -52,6 +53,7 @@ for (const dialect of testDialects()) {
           BUILTIN_MOCK_PROVIDER_ACCOUNT,
           mockAccount('down', ['flaky'], { failStatus: 503 }),
         ],
+        billing: { holdWindowTokens: WINDOW },
       })
       await built.services.models.ready()
       await built.app.ready()
@@ -200,6 +202,43 @@ for (const dialect of testDialects()) {
       const limited = await post(secret, chat())
       expect(limited.statusCode).toBe(429)
       expect(limited.json()).toMatchObject({ error: { type: 'requests' } })
+    })
+
+    const streamOf = (secret: string, completionTokens: number) =>
+      post(secret, {
+        model: `mock?completionTokens=${completionTokens}`,
+        messages: [{ role: 'user', content: 'Tell a long story.' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+
+    it('extends the hold window while a stream without max_tokens outgrows it', async () => {
+      const { organizationId, secret } = await customer(1_000_000n)
+      const response = await streamOf(secret, 5 * WINDOW)
+      expect(response.statusCode).toBe(200)
+      expect(response.body.trimEnd().endsWith('data: [DONE]')).toBe(true)
+      expect(response.body).not.toContain('"error"')
+      const line = built.logs
+        .records()
+        .findLast((r) => r.requestId === response.headers['x-request-id'] && 'status' in r)
+      // Held: the prompt plus, by now, several windows of output (2 micros a token).
+      expect(BigInt(line?.heldMicros as string)).toBeGreaterThan(BigInt(4 * WINDOW * 2))
+      const charge = (await entriesOf(organizationId)).find((e) => e.kind === 'usage_charge')
+      expect(charge?.amount_micros).toBeLessThanOrEqual(-BigInt(5 * WINDOW * 2))
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
+    })
+
+    it('stops a stream whose balance cannot cover the next window, charging what was delivered', async () => {
+      // The first window fits, a second does not.
+      const { organizationId, secret } = await customer(BigInt(WINDOW * 2 + 60))
+      const response = await streamOf(secret, 10 * WINDOW)
+      expect(response.statusCode).toBe(200)
+      expect(response.body).toContain('"code":"insufficient_quota"')
+      const charges = (await entriesOf(organizationId)).filter((e) => e.kind === 'usage_charge')
+      expect(charges).toHaveLength(1)
+      expect(charges[0]!.amount_micros).toBeLessThan(0n)
+      expect(await balanceOf(organizationId)).toBeGreaterThanOrEqual(0n)
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
     })
 
     it('admits at most what the balance covers among many concurrent requests', async () => {
