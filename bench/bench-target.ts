@@ -13,6 +13,7 @@ import pino from 'pino'
 import { buildApp } from '../src/app.js'
 import { ConfigSchema } from '../src/config/config.schema.js'
 import { createServices } from '../src/create-services.js'
+import { loadTokenizer } from '../src/providers/index.js'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../src/config/resolve-provider-accounts.js'
 import { createLocalInvalidation } from '../src/invalidation/index.js'
 import { systemClock } from '../src/lib/clock.js'
@@ -53,6 +54,7 @@ const services = createServices({
     BUILTIN_MOCK_PROVIDER_ACCOUNT,
   ],
 })
+loadTokenizer()
 await services.models.ready()
 const server = ConfigSchema.parse({}).server
 const app = buildApp({

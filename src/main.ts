@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { startSupportSessionReaper, type AdminServices } from './admins/index.js'
+import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
 import { startAuditCheckpointJob } from './audit/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
@@ -139,6 +140,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   // Balances loaded and holds left by a crashed process released before the first request;
   // this also starts the periodic hold reaper.
   await services.billing.start()
+  // Token counts (aborted streams, prompts for holds) must never load the tables mid-request.
+  loadTokenizer()
   try {
     // Route policies kept in the config file: a changed file publishes a new version (system actor).
     const synced = await services.admin.routing.policies.syncFromConfig(config.routing.policies)

@@ -1,4 +1,5 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { createRequire } from 'node:module'
+import type * as O200kBaseModule from 'gpt-tokenizer/encoding/o200k_base'
 import type {
   ChatContentPart,
   ChatMessage,
@@ -17,9 +18,23 @@ import type {
 // Text inside a prompt may contain `<|endoftext|>` and the like: count it as plain text.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() }
 
+type O200kBase = typeof O200kBaseModule
+let encoding: O200kBase | undefined
+
+/**
+ * Load the o200k_base tables (~70 MB, ~0.5 s). The gateway calls this once at start
+ * (`startGateway`): loading them on a request's path would stall the event loop at the first
+ * client abort. CLI commands never count tokens and never pay for it. Loaded with `require`
+ * (the package ships CommonJS too) so counting stays synchronous.
+ */
+export function loadTokenizer(): O200kBase {
+  encoding ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200kBase
+  return encoding
+}
+
 /** Tokens in a piece of text. */
 export function countTextTokens(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text, PLAIN_TEXT)
+  return text.length === 0 ? 0 : loadTokenizer().countTokens(text, PLAIN_TEXT)
 }
 
 /**

@@ -50,6 +50,7 @@ export {
   estimateCompletionPromptTokens,
   estimateEmbeddingTokens,
   estimateResponsesInputTokens,
+  loadTokenizer,
 } from './count-tokens.js'
 export { SseDecoder, decodeSse, type SseEvent } from './sse-decoder.js'
 export {

@@ -48,7 +48,8 @@ describe('ferry audit (CLI)', () => {
     ])
     expect(foreign.code).toBe(1)
     expect(foreign.stderr).toMatch(/unknown key/)
-  })
+    // Eight CLI processes, each started under tsx: on a loaded 2-core machine that is slow.
+  }, 90_000)
 
   it('writes a CSV export with a signed manifest beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-audit-cli-'))

@@ -8,6 +8,7 @@ import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.j
 import { createMemoryRateLimiter, type RateLimiter } from '../../src/rate-limits/index.js'
 import { ConfigSchema, type Config } from '../../src/config/config.schema.js'
 import { systemClock, type Clock } from '../../src/lib/clock.js'
+import { loadTokenizer } from '../../src/providers/index.js'
 import { createLogger } from '../../src/lib/logger.js'
 import { createMetrics } from '../../src/observability/metrics.js'
 import { registerRoutingMetrics } from '../../src/observability/routing-metrics.js'
@@ -44,6 +45,8 @@ export function buildTestApp(options: {
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
 }) {
+  // As startGateway does: the tokenizer is loaded before any request needs it.
+  loadTokenizer()
   const server = { ...ConfigSchema.parse({}).server, ...options.server }
   const logs = createLogCapture()
   const clock = options.clock ?? systemClock
