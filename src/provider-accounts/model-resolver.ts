@@ -1,4 +1,5 @@
 import type { CacheInvalidation } from '../invalidation/index.js'
+import { createReloader } from '../lib/reloader.js'
 import {
   EMPTY_MODEL_TABLE,
   buildModelTable,
@@ -44,61 +45,23 @@ export interface ProviderModelResolverOptions {
  * const target = resolver.resolve(body.model) // undefined: 404 model_not_found
  */
 export function createModelResolver(options: ProviderModelResolverOptions): ProviderModelResolver {
-  const onError = options.onError ?? (() => undefined)
-  let table: ModelTable = EMPTY_MODEL_TABLE
-  // Loads run one at a time. A reload asked for during a load gets a fresh load after it, so a
-  // change committed while the old state was being read is never missed.
-  let requested = 0
-  let completed = 0
-  let loading = false
-  const waiters: { upTo: number; resolve: () => void }[] = []
-
-  // `loading` is cleared in the same synchronous step that finds nothing left to load, so a
-  // reload asked for right after always starts a new loop.
-  const runLoads = async () => {
-    loading = true
-    try {
-      while (completed < requested) {
-        const target = requested
-        try {
-          table = buildModelTable(await options.loadAccounts())
-        } catch (err) {
-          onError(err)
-        }
-        completed = target
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i]!.upTo <= completed) waiters.splice(i, 1)[0]!.resolve()
-        }
-      }
-    } finally {
-      loading = false
-    }
-  }
-
-  const reload = (): Promise<void> => {
-    requested += 1
-    const upTo = requested
-    const done = new Promise<void>((resolve) => waiters.push({ upTo, resolve }))
-    if (!loading) void runLoads()
-    return done
-  }
-
-  const first = reload()
-  const unsubscribe = options.invalidation.subscribe((message) => {
-    if (message.kind === 'provider-account' || message.kind === 'all') void reload()
+  const tables = createReloader<ModelTable>({
+    initial: EMPTY_MODEL_TABLE,
+    load: async () => buildModelTable(await options.loadAccounts()),
+    subscribe: (reload) =>
+      options.invalidation.subscribe((message) => {
+        if (message.kind === 'provider-account' || message.kind === 'all') reload()
+      }),
+    ...(options.refreshIntervalMs !== undefined
+      ? { refreshIntervalMs: options.refreshIntervalMs }
+      : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
   })
-  const intervalMs = options.refreshIntervalMs ?? 60_000
-  const timer = intervalMs > 0 ? setInterval(() => void reload(), intervalMs) : undefined
-  timer?.unref()
-
   return {
-    resolve: (model) => resolveModel(table, model),
-    listModels: () => table.listed,
-    ready: () => first,
-    reload,
-    stop: () => {
-      unsubscribe()
-      if (timer !== undefined) clearInterval(timer)
-    },
+    resolve: (model) => resolveModel(tables.current(), model),
+    listModels: () => tables.current().listed,
+    ready: tables.ready,
+    reload: tables.reload,
+    stop: tables.stop,
   }
 }

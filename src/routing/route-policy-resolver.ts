@@ -1,4 +1,5 @@
 import type { CacheInvalidation } from '../invalidation/index.js'
+import { createReloader } from '../lib/reloader.js'
 import type { ProviderAccount } from '../providers/index.js'
 import { compilePolicy, type CompiledPolicy, type RoutePolicyVersion } from './compile-policy.js'
 import type { RoutingPolicies } from './plan-route.js'
@@ -43,13 +44,6 @@ const NONE: Loaded = {
 export function createRoutePolicyResolver(
   options: RoutePolicyResolverOptions,
 ): RoutePolicyResolver {
-  const onError = options.onError ?? (() => undefined)
-  let loaded: Loaded = NONE
-  let requested = 0
-  let completed = 0
-  let loading = false
-  const waiters: { upTo: number; resolve: () => void }[] = []
-
   const load = async (): Promise<Loaded> => {
     const [versions, accounts] = await Promise.all([options.loadPolicies(), options.loadAccounts()])
     let global: CompiledPolicy | null = null
@@ -68,56 +62,34 @@ export function createRoutePolicyResolver(
   }
 
   // Loads run one at a time; a reload asked for during a load gets a fresh load after it.
-  const runLoads = async () => {
-    loading = true
-    try {
-      while (completed < requested) {
-        const target = requested
-        try {
-          loaded = await load()
-        } catch (err) {
-          onError(err)
-        }
-        completed = target
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i]!.upTo <= completed) waiters.splice(i, 1)[0]!.resolve()
-        }
-      }
-    } finally {
-      loading = false
-    }
-  }
-
-  const reload = (): Promise<void> => {
-    requested += 1
-    const upTo = requested
-    const done = new Promise<void>((resolve) => waiters.push({ upTo, resolve }))
-    if (!loading) void runLoads()
-    return done
-  }
-
-  const first = reload()
-  const unsubscribe = options.invalidation.subscribe((message) => {
-    if (
-      message.kind === 'route-policy' ||
-      message.kind === 'provider-account' ||
-      message.kind === 'all'
-    )
-      void reload()
+  const policies = createReloader<Loaded>({
+    initial: NONE,
+    load,
+    subscribe: (reload) =>
+      options.invalidation.subscribe((message) => {
+        if (
+          message.kind === 'route-policy' ||
+          message.kind === 'provider-account' ||
+          message.kind === 'all'
+        )
+          reload()
+      }),
+    ...(options.refreshIntervalMs !== undefined
+      ? { refreshIntervalMs: options.refreshIntervalMs }
+      : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
   })
-  const intervalMs = options.refreshIntervalMs ?? 60_000
-  const timer = intervalMs > 0 ? setInterval(() => void reload(), intervalMs) : undefined
-  timer?.unref()
 
   return {
-    policiesFor: (organizationId) =>
-      (organizationId === null ? undefined : loaded.byOrganization.get(organizationId)) ??
-      loaded.globalOnly,
-    ready: () => first,
-    reload,
-    stop: () => {
-      unsubscribe()
-      if (timer !== undefined) clearInterval(timer)
+    policiesFor: (organizationId) => {
+      const loaded = policies.current()
+      return (
+        (organizationId === null ? undefined : loaded.byOrganization.get(organizationId)) ??
+        loaded.globalOnly
+      )
     },
+    ready: policies.ready,
+    reload: policies.reload,
+    stop: policies.stop,
   }
 }
