@@ -2,7 +2,8 @@
  * Ferry as a benchmark target: a temporary SQLite database, one organization and key, and
  * `gpt-4o-mini` served by an openai-compatible account at MOCK_BASE_URL. Prints one JSON line
  * `{ url, key, pid }` once listening. Logs (one access line per request, as in production) go
- * to /dev/null unless BENCH_LOG=stdout.
+ * to /dev/null unless BENCH_LOG=stdout. BENCH_PRICED=1 publishes a price table and funds the
+ * organization, so requests are held and settled through the ledger.
  *
  *   MOCK_BASE_URL=http://127.0.0.1:18080/v1 PORT=18790 node --import tsx bench/bench-target.ts
  */
@@ -14,6 +15,7 @@ import { buildApp } from '../src/app.js'
 import { ConfigSchema } from '../src/config/config.schema.js'
 import { createServices } from '../src/create-services.js'
 import { loadTokenizer } from '../src/providers/index.js'
+import { PriceRowsSchema } from '../src/pricing/index.js'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../src/config/resolve-provider-accounts.js'
 import { createLocalInvalidation } from '../src/invalidation/index.js'
 import { systemClock } from '../src/lib/clock.js'
@@ -55,7 +57,13 @@ const services = createServices({
   ],
 })
 loadTokenizer()
-await services.models.ready()
+await Promise.all([
+  services.models.ready(),
+  services.routingReady(),
+  services.priceBook.ready(),
+  services.budgetBook.ready(),
+  services.billing.start(),
+])
 const server = ConfigSchema.parse({}).server
 const app = buildApp({
   server,
@@ -72,6 +80,8 @@ const app = buildApp({
     rateLimiter: createMemoryRateLimiter({ clock }),
     models: services.models,
     providers: services.providers,
+    routing: services.routing,
+    metering: services.metering,
     clock,
   },
 })
@@ -88,6 +98,26 @@ const key = await services.admin.keys.create(audit, {
   name: 'bench',
   environment: 'live',
 })
+// BENCH_PRICED=1: a priced deployment, so every request counts its prompt, holds, and settles
+// through the ledger before its last byte (issue 7's benchmark condition).
+if (process.env.BENCH_PRICED === '1') {
+  await services.admin.pricing.publish(audit, {
+    rows: PriceRowsSchema.parse([
+      { model: '*', inputMicrosPer1M: '150000', outputMicrosPer1M: '600000' },
+    ]),
+  })
+  await services.priceBook.reload()
+  await services.admin.billing.credit(
+    { audit, adminId: 'cli:bench' },
+    {
+      organizationId: org.organizationId,
+      environment: 'live',
+      amountMicros: 900_000_000n,
+      category: 'paid',
+      idempotencyKey: 'bench-funding',
+    },
+  )
+}
 await app.listen({ host: '127.0.0.1', port })
 process.stdout.write(
   `${JSON.stringify({ url: `http://127.0.0.1:${port}/v1`, key: key.secret, pid: process.pid })}\n`,
