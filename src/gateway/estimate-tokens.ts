@@ -84,27 +84,6 @@ export function requestTokenBounds(
  * `max_output_tokens`) for every choice. Settlement corrects it with the real usage.
  */
 export function estimateRequestTokens(endpoint: GatewayEndpoint, body: object): number {
-  const fields = body as Record<string, unknown>
-  switch (endpoint) {
-    case 'chat.completions': {
-      const limit = limitOf(fields, ['max_completion_tokens', 'max_tokens'])
-      return (
-        estimateChatPromptTokens(body as ChatRequest) +
-        (limit ?? DEFAULT_COMPLETION_ALLOWANCE) * choicesOf(fields)
-      )
-    }
-    case 'completions': {
-      const limit = limitOf(fields, ['max_tokens']) ?? 16
-      return estimateCompletionPromptTokens(body as CompletionRequest) + limit * choicesOf(fields)
-    }
-    case 'embeddings':
-      return estimateEmbeddingTokens(body as EmbeddingsRequest)
-    case 'responses': {
-      const limit = limitOf(fields, ['max_output_tokens'])
-      return (
-        estimateResponsesInputTokens(body as ResponsesRequest) +
-        (limit ?? DEFAULT_COMPLETION_ALLOWANCE)
-      )
-    }
-  }
+  const bounds = requestTokenBounds(endpoint, body, DEFAULT_COMPLETION_ALLOWANCE)
+  return bounds.promptTokens + bounds.maxOutputTokens
 }
