@@ -26,6 +26,33 @@ function choicesOf(body: Record<string, unknown>): number {
   return typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1
 }
 
+const countedPrompts = new WeakMap<object, number>()
+
+/**
+ * The prompt's tokens, counted once per request body: counting is the costliest step of the
+ * request path, and both the per-minute token limits and the balance hold need it.
+ */
+function promptTokensOf(endpoint: GatewayEndpoint, body: object): number {
+  const known = countedPrompts.get(body)
+  if (known !== undefined) return known
+  const counted = countPromptTokens(endpoint, body)
+  countedPrompts.set(body, counted)
+  return counted
+}
+
+function countPromptTokens(endpoint: GatewayEndpoint, body: object): number {
+  switch (endpoint) {
+    case 'chat.completions':
+      return estimateChatPromptTokens(body as ChatRequest)
+    case 'completions':
+      return estimateCompletionPromptTokens(body as CompletionRequest)
+    case 'embeddings':
+      return estimateEmbeddingTokens(body as EmbeddingsRequest)
+    case 'responses':
+      return estimateResponsesInputTokens(body as ResponsesRequest)
+  }
+}
+
 /** A request's token bounds before the call: its prompt and the most output it may ask for. */
 export interface RequestTokenBounds {
   promptTokens: number
@@ -50,27 +77,27 @@ export function requestTokenBounds(
     case 'chat.completions': {
       const limit = limitOf(fields, ['max_completion_tokens', 'max_tokens'])
       return {
-        promptTokens: estimateChatPromptTokens(body as ChatRequest),
+        promptTokens: promptTokensOf(endpoint, body),
         maxOutputTokens: (limit ?? windowTokens) * choicesOf(fields),
         windowed: limit === undefined,
       }
     }
     case 'completions':
       return {
-        promptTokens: estimateCompletionPromptTokens(body as CompletionRequest),
+        promptTokens: promptTokensOf(endpoint, body),
         maxOutputTokens: (limitOf(fields, ['max_tokens']) ?? 16) * choicesOf(fields),
         windowed: false,
       }
     case 'embeddings':
       return {
-        promptTokens: estimateEmbeddingTokens(body as EmbeddingsRequest),
+        promptTokens: promptTokensOf(endpoint, body),
         maxOutputTokens: 0,
         windowed: false,
       }
     case 'responses': {
       const limit = limitOf(fields, ['max_output_tokens'])
       return {
-        promptTokens: estimateResponsesInputTokens(body as ResponsesRequest),
+        promptTokens: promptTokensOf(endpoint, body),
         maxOutputTokens: limit ?? windowTokens,
         windowed: limit === undefined,
       }

@@ -154,7 +154,9 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
             requestId: request.id,
           },
           endpoint: spec.endpoint,
-          body: call.body,
+          // The client's body (not the per-target copy): the prompt counted for the token
+          // limits is then not counted again.
+          body,
           targets: call.plan.targets,
           downgrade: () => {
             call = planFor('downgrade')
