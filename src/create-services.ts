@@ -235,6 +235,7 @@ export function createServices(deps: ServicesDeps) {
       priceBook,
       budgetBook,
       holds: billing.holds,
+      recordUsage: (usage) => billing.recordUsage(usage),
       clock,
       ...(deps.billing ? { holdWindowTokens: deps.billing.holdWindowTokens } : {}),
       observeBalance: ({ policy, ...observed }) =>

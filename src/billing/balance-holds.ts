@@ -16,6 +16,7 @@ import { COUNTER_ACCOUNTS, type BillingEnvironment, type LedgerEntry } from './l
 import { minMicros, type Micros } from './money.js'
 import { decideSettlement, type SettlementOutcome } from './settlement-rules.js'
 import type { SettlementWriter } from './settlement-writer.js'
+import type { UsageDraft } from '../usage/index.js'
 
 /**
  * Where holds live. `memory`: in this process (the balance book), no database write per hold;
@@ -79,6 +80,8 @@ export interface SettleInput {
   modelServed?: string | null
   /** Non-secret facts to keep with the entry: token counts, price table version, fallbacks. */
   details?: Record<string, unknown> | null
+  /** The request's usage event: written in the settlement's transaction. */
+  usage?: UsageDraft | null
 }
 
 export interface BalanceHolds {
@@ -307,11 +310,13 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
       })
       hold.state = 'settled'
       open.delete(hold.holdId)
+      const usage = input.usage ?? null
       if (decision.entry === 'none') {
         if (wasOpen) {
           if (strategy === 'memory') book.unreserve(hold.accountId, hold.amountMicros)
           else await releaseStored([hold.holdId], 'released')
         }
+        if (usage !== null) await writer.submit({ settlement: null, usage })
         return null
       }
       const isWaiver = decision.entry === 'waiver'
@@ -331,11 +336,14 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
       if (strategy === 'database') {
         try {
           return await writer.submit({
-            accountId: hold.accountId,
-            storedHoldId: hold.holdId,
-            chargeMicros: decision.chargeMicros,
-            capToAvailable: true,
-            draft,
+            settlement: {
+              accountId: hold.accountId,
+              storedHoldId: hold.holdId,
+              chargeMicros: decision.chargeMicros,
+              capToAvailable: true,
+              draft,
+            },
+            usage,
           })
         } catch (err) {
           // Nothing was charged; give the stored hold back now rather than at its expiry.
@@ -351,15 +359,18 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
       book.applyDebit(hold.accountId, charge)
       try {
         return await writer.submit({
-          accountId: hold.accountId,
-          storedHoldId: null,
-          chargeMicros: charge,
-          capToAvailable: false,
-          draft: {
-            ...draft,
-            holdMicros: released,
-            uncoveredMicros: decision.chargeMicros - charge,
+          settlement: {
+            accountId: hold.accountId,
+            storedHoldId: null,
+            chargeMicros: charge,
+            capToAvailable: false,
+            draft: {
+              ...draft,
+              holdMicros: released,
+              uncoveredMicros: decision.chargeMicros - charge,
+            },
           },
+          usage,
         })
       } catch (err) {
         book.applyDebit(hold.accountId, -charge)

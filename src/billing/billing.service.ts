@@ -7,7 +7,8 @@ import { findAccountRows, resolveOpenHolds, unreserveOnAccount } from './ledger.
 import { createLedgerService, type LedgerService } from './ledger.service.js'
 import { createCreditExpiry } from './credit-expiry.js'
 import type { Micros } from './money.js'
-import { createSettlementWriter } from './settlement-writer.js'
+import { createSettlementWriter, type UsageRowsHook } from './settlement-writer.js'
+import type { UsageDraft } from '../usage/index.js'
 import { takeWriteLock } from '../storage/index.js'
 import { toIsoTimestamp } from '../lib/clock.js'
 
@@ -66,6 +67,11 @@ export interface Billing {
    * the draw-down rule). Runs on start and with the hold reaper.
    */
   expireCredits(): Promise<number>
+  /**
+   * Record the usage event of a request that settles nothing (unpriced, or refused before a
+   * hold): batched with the settlements, resolved once durable.
+   */
+  recordUsage(usage: UsageDraft): Promise<void>
   /** Stop the reaper and wait until every submitted settlement is committed. */
   stop(): Promise<void>
 }
@@ -78,6 +84,8 @@ export function createBilling(deps: {
   settings?: Partial<BillingSettings>
   /** Hears about a failed periodic reap. */
   onError?: (err: unknown) => void
+  /** Sees each batch's usage rows inside its transaction (the webhook outbox). */
+  onUsageRows?: UsageRowsHook
 }): Billing {
   const settings = { ...DEFAULT_BILLING_SETTINGS, ...deps.settings }
   const { db, clock } = deps
@@ -87,6 +95,7 @@ export function createBilling(deps: {
     clock,
     maxBatch: settings.settlementBatchMax,
     maxDelayMs: settings.settlementBatchDelayMs,
+    ...(deps.onUsageRows ? { onUsageRows: deps.onUsageRows } : {}),
   })
   let started: Promise<void> | null = null
   const ready = () => (started ??= start())
@@ -148,6 +157,9 @@ export function createBilling(deps: {
     expireCredits: async () => {
       await ready()
       return creditExpiry.expireDue()
+    },
+    recordUsage: async (usage) => {
+      await writer.submit({ settlement: null, usage })
     },
     stop: async () => {
       stopped = true

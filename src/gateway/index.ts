@@ -27,3 +27,4 @@ export {
   type RequestMetering,
   type RequestMeteringDeps,
 } from './request-metering.js'
+export { buildUsageDraft, type UsageCaller, type UsageFacts } from './usage-draft.js'

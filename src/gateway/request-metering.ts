@@ -18,8 +18,9 @@ import {
 import type { Clock } from '../lib/clock.js'
 import type { RateLimits } from '../organizations/index.js'
 import { maxCost, priceUsage, type EffectivePrice, type PriceBook } from '../pricing/index.js'
-import type { TokenUsage } from '../providers/index.js'
+import { ZERO_USAGE, type TokenUsage } from '../providers/index.js'
 import type { PlannedTarget } from '../routing/index.js'
+import type { UsageDraft } from '../usage/index.js'
 import { requestTokenBounds } from './estimate-tokens.js'
 import type { GatewayEndpoint } from './gateway-endpoint.js'
 import { createMonthToDate, type MonthToDate } from './month-to-date.js'
@@ -40,6 +41,11 @@ export interface RequestMeteringDeps {
   onBackgroundError?: (err: unknown) => void
   /** Output tokens held for a request that sets no limit. @default 4096 */
   holdWindowTokens?: number
+  /**
+   * Writes the usage event of a request that settles nothing (billing.recordUsage): resolves
+   * once durable. Settled requests write theirs in the settlement's transaction.
+   */
+  recordUsage: (usage: UsageDraft) => Promise<void>
 }
 
 /** The caller's side of a request, as metering sees it. */
@@ -54,6 +60,11 @@ export interface MeteredCaller {
 export type MeteredEnd =
   | { outcome: 'not_dispatched' }
   | { outcome: 'upstream_failed_no_output' }
+  /**
+   * The client left a JSON request before the answer: the upstream call was cancelled with the
+   * prompt already sent, so the counted input is charged (the client-abort rule), at `target`.
+   */
+  | { outcome: 'abandoned'; target: PlannedTarget }
   | {
       outcome: Exclude<SettlementOutcome, 'rejected_pre_dispatch' | 'upstream_failed_no_output'>
       usage: TokenUsage
@@ -77,10 +88,14 @@ export interface MeteredRequest {
    */
   extendWindow(): Promise<boolean>
   /**
-   * Settle by the outcome: resolves once the ledger entry is durable (the caller sends the last
-   * byte after it), with the cost charged (null when nothing was priced). Runs once.
+   * Settle by the outcome and record the usage event with it (one transaction): resolves once
+   * both are durable (the caller sends the last byte after it), with the cost charged (null
+   * when nothing was priced). Runs once.
    */
-  settle(end: MeteredEnd): Promise<{ costMicros: Micros | null; entry: LedgerEntry | null }>
+  settle(
+    end: MeteredEnd,
+    usage: UsageDraft | null,
+  ): Promise<{ costMicros: Micros | null; entry: LedgerEntry | null }>
 }
 
 /** Per-minute limits a budget policy sets, beside the key's and organization's own. */
@@ -90,6 +105,11 @@ export interface PolicyRateLimits {
 }
 
 export interface RequestMetering {
+  /**
+   * Record the usage event of a request that never opened metering (refused by a limit, a
+   * budget, validation): resolves once durable.
+   */
+  record(usage: UsageDraft): Promise<void>
   /** The rate limits of the budget policies in force for this key and its organization. */
   rateLimitsFor(caller: { organizationId: string; keyId: string }): PolicyRateLimits
   /**
@@ -120,6 +140,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
   const onError = deps.onBackgroundError ?? (() => undefined)
 
   return {
+    record: (usage) => deps.recordUsage(usage),
     rateLimitsFor: ({ organizationId, keyId }) => {
       const policies = deps.budgetBook.policiesFor({ organizationId, keyId })
       return {
@@ -155,7 +176,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
         decide(policies.key, `key:${keyId}`),
         decide(policies.organization, `org:${organizationId}`),
       ])
-      if (decision.decision === 'block') throw new BudgetBlockedError(decision.reason)
+      if (decision.decision === 'block') throw new BudgetBlockedError(decision.reason, decision)
       // The cheaper tier is what will be tried: hold for it (the decision stands as taken).
       if (decision.decision === 'downgrade' && downgrade !== undefined)
         priced = pricePlan({
@@ -204,15 +225,18 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           heldNow += windowCost
           return true
         },
-        settle: async (end) => {
+        settle: async (given, givenUsage) => {
           if (settled) throw new Error('a metered request settles once')
           settled = true
+          const { end, usage } = resolveAbandoned(given, givenUsage, () => bounds().promptTokens)
           if (hold === null) {
             if ('usage' in end) monthToDate.add(caller, { usage: end.usage, costMicros: 0n })
+            if (usage !== null) await deps.recordUsage(usage)
             return { costMicros: null, entry: null }
           }
           if (end.outcome === 'not_dispatched') {
             await deps.holds.release(hold)
+            if (usage !== null) await deps.recordUsage(usage)
             return { costMicros: 0n, entry: null }
           }
           if (end.outcome === 'upstream_failed_no_output') {
@@ -220,6 +244,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
               hold,
               outcome: 'upstream_failed_no_output',
               costMicros: 0n,
+              usage,
             })
             return { costMicros: 0n, entry }
           }
@@ -247,6 +272,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
               budgetPolicyVersion: decision.policyVersion,
               budgetDecision: decision.decision,
             },
+            usage,
           })
           const charged = entry === null ? 0n : -entry.amountMicros
           monthToDate.add(caller, { usage: end.usage, costMicros: charged > 0n ? charged : 0n })
@@ -264,6 +290,40 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
         },
       }
     },
+  }
+}
+
+type SettledEnd = Exclude<MeteredEnd, { outcome: 'abandoned' }>
+
+/**
+ * An abandoned JSON request settles as a client abort of its counted prompt (nothing was
+ * delivered); its usage event then says the prompt count is Ferry's estimate.
+ */
+function resolveAbandoned(
+  end: MeteredEnd,
+  usage: UsageDraft | null,
+  countPrompt: () => number,
+): { end: SettledEnd; usage: UsageDraft | null } {
+  if (end.outcome !== 'abandoned') return { end, usage }
+  const promptTokens = countPrompt()
+  return {
+    end: {
+      outcome: 'client_aborted',
+      target: end.target,
+      usage: { ...ZERO_USAGE, promptTokens },
+    },
+    usage:
+      usage === null
+        ? null
+        : {
+            ...usage,
+            promptTokens,
+            cachedTokens: 0,
+            completionTokens: 0,
+            reasoningTokens: 0,
+            promptTokensSource: 'estimated',
+            completionTokensSource: 'estimated',
+          },
   }
 }
 

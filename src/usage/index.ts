@@ -15,4 +15,8 @@ export {
   type UsageEvent,
   type UsageSettlementFacts,
 } from './usage-event.js'
-export { findUsageEvent, insertUsageEvents, selectUsageEvents } from './usage.repository.js'
+export {
+  findUsageEventsOfRequest,
+  insertUsageEvents,
+  selectUsageEvents,
+} from './usage.repository.js'

@@ -53,6 +53,7 @@ export interface UsageDraft {
 
 /** A recorded usage event, with its refund state read from the ledger. */
 export interface UsageEvent extends UsageDraft {
+  usageId: string
   createdAt: string
   costMicros: bigint
   waivedMicros: bigint
@@ -65,6 +66,7 @@ export interface UsageEvent extends UsageDraft {
 
 /** What the commit fills in. */
 export interface UsageSettlementFacts {
+  usageId: string
   createdAt: string
   costMicros: bigint
   waivedMicros: bigint
@@ -74,6 +76,7 @@ export interface UsageSettlementFacts {
 
 export function draftToUsageRow(draft: UsageDraft, facts: UsageSettlementFacts): UsageEventsTable {
   return {
+    usage_id: facts.usageId,
     request_id: draft.requestId,
     created_at: facts.createdAt,
     started_at: draft.startedAt,
@@ -132,6 +135,7 @@ const intOrNull = (v: number | bigint | null): number | null => (v === null ? nu
 export function rowToUsageEvent(row: UsageEventsTable & { refunded_micros: bigint }): UsageEvent {
   const refunded = BigInt(row.refunded_micros)
   return {
+    usageId: row.usage_id,
     requestId: row.request_id,
     createdAt: row.created_at,
     startedAt: row.started_at,

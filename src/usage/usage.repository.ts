@@ -31,7 +31,12 @@ export function selectUsageEvents(db: Db) {
     )
 }
 
-export async function findUsageEvent(db: Db, requestId: string): Promise<UsageEvent | null> {
-  const row = await selectUsageEvents(db).where('u.request_id', '=', requestId).executeTakeFirst()
-  return row ? rowToUsageEvent(row) : null
+/** Every usage event recorded under a request ID (one, unless a client reused its own ID). */
+export async function findUsageEventsOfRequest(db: Db, requestId: string): Promise<UsageEvent[]> {
+  const rows = await selectUsageEvents(db)
+    .where('u.request_id', '=', requestId)
+    .orderBy('u.created_at')
+    .orderBy('u.usage_id')
+    .execute()
+  return rows.map(rowToUsageEvent)
 }

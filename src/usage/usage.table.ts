@@ -5,7 +5,12 @@
  * request, and a row's refund state is read from the ledger (usage.repository.ts).
  */
 export interface UsageEventsTable {
-  /** Ferry's request ID (the `x-request-id` the client saw). */
+  /** `use_…`, time-ordered. */
+  usage_id: string
+  /**
+   * The request ID the client saw (`x-request-id`). Not unique: a client may send its own, and
+   * may reuse it.
+   */
   request_id: string
   /** When the usage was recorded: the settlement's time, the same instant as its ledger entry. */
   created_at: string

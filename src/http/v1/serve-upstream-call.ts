@@ -17,7 +17,7 @@ import {
   type PreparedCall,
   type RequestMetering,
 } from '../../gateway/index.js'
-import { InsufficientQuotaError } from '../../billing/index.js'
+import { InsufficientQuotaError, type SettlementOutcome } from '../../billing/index.js'
 import type { AuthenticatedKey } from '../../keys/index.js'
 import {
   NoAvailableTargetError,
@@ -39,6 +39,14 @@ import { customerKeyOf } from '../middleware/authenticate-key.js'
 import { toOpenAIError } from '../openai-error.js'
 import { enforceRateLimits, settleRateLimitTokens } from './enforce-rate-limits.js'
 import { relaySse, type RelayEnd } from './sse.js'
+import {
+  answerOf,
+  refusedBudget,
+  takeUsageDraft,
+  usageTraceOf,
+  type UsageTrace,
+} from './usage-trace.js'
+import type { UsageDraft } from '../../usage/index.js'
 
 /** What the inference routes share. */
 export interface UpstreamCallDeps {
@@ -99,8 +107,34 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   spec: UpstreamEndpoint<TBody, TBodyOut, TItem>,
   http: { request: FastifyRequest; reply: FastifyReply },
 ): Promise<TBodyOut | undefined> {
-  const { request, reply } = http
-  const startedMs = deps.clock.nowMs()
+  const trace = usageTraceOf(http.request, deps.clock.nowMs())
+  trace.endpoint = spec.endpoint
+  try {
+    return await serveTraced(deps, spec, { ...http, trace })
+  } catch (err) {
+    // Refused before anything was settled (a limit, the budget, the balance, a bad body): the
+    // usage event still says who asked for what, and why the answer was no.
+    const draft = takeUsageDraft(http.request, {
+      trace,
+      clock: deps.clock,
+      end: answerOf(err, { bodyLimitBytes: deps.bodyLimitBytes }),
+    })
+    if (draft !== null && deps.metering)
+      await deps.metering
+        .record(draft)
+        .catch((writeErr: unknown) =>
+          http.request.log.error({ err: writeErr }, 'usage event write failed'),
+        )
+    throw err
+  }
+}
+
+async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
+  deps: UpstreamCallDeps,
+  spec: UpstreamEndpoint<TBody, TBodyOut, TItem>,
+  http: { request: FastifyRequest; reply: FastifyReply; trace: UsageTrace },
+): Promise<TBodyOut | undefined> {
+  const { request, reply, trace } = http
   const key = customerKeyOf(request)
   const body = spec.parse(request.body)
   const policyLimits = deps.metering?.rateLimitsFor({
@@ -131,6 +165,8 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     modelRequested: call.requestedModel,
     routePolicyVersion: call.plan.version,
   }
+  trace.modelRequested = call.requestedModel
+  trace.routePolicyVersion = call.plan.version
   const charges = await enforceRateLimits({
     limiter: deps.rateLimiter,
     key,
@@ -166,9 +202,15 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
       : null
   } catch (err) {
     settle(0)
+    trace.budget = refusedBudget(err)
     throw err
   }
-  if (metered !== null)
+  if (metered !== null) {
+    trace.budget = {
+      decision: metered.decision,
+      priceVersion: metered.priceVersion,
+      heldMicros: metered.heldMicros,
+    }
     request.accessLogFields = {
       ...request.accessLogFields,
       budgetDecision: metered.decision.decision,
@@ -177,7 +219,15 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
       priceTableVersion: metered.priceVersion,
       heldMicros: metered.heldMicros.toString(),
     }
+  }
   const settleMoney = meterSettler(metered, request)
+  /** The usage event, written with the settlement (what was held is read at the end). */
+  const usageAt = (end: Parameters<typeof takeUsageDraft>[1]['end']): UsageDraft | null => {
+    if (trace.budget !== null && metered !== null) trace.budget.heldMicros = metered.heldMicros
+    return takeUsageDraft(request, { trace, clock: deps.clock, end })
+  }
+  const answered = (err: unknown) =>
+    answerOf(err, { bodyLimitBytes: deps.bodyLimitBytes, clientLeft: clientLeft(abort) })
   const abort = new AbortController()
   const ctxFor = (target: PlannedTarget): UpstreamContext => ({
     account: target.account,
@@ -187,7 +237,9 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   })
   const bodyFor = (target: PlannedTarget): TBody => ({ ...call.body, model: target.model })
   const servedHeaders = (target: PlannedTarget) => ({
-    [FERRY_HEADERS.processingMs]: String(Math.max(0, Math.round(deps.clock.nowMs() - startedMs))),
+    [FERRY_HEADERS.processingMs]: String(
+      Math.max(0, Math.round(deps.clock.nowMs() - trace.startedMs)),
+    ),
     [FERRY_HEADERS.servedModel]: target.model,
   })
   const attempt = <T>(run: (target: PlannedTarget) => Promise<T>) =>
@@ -223,7 +275,7 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
 
   if (!spec.isStream(call.body)) {
     const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort(new Error('client closed the connection'))
+      if (!reply.raw.writableFinished) abort.abort(new Error(CLIENT_CLOSED))
     }
     reply.raw.once('close', onClose)
     try {
@@ -232,16 +284,26 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
       )
       record(result)
       if (!result.ok) {
-        // A client that left before the answer is not charged for it either.
-        await settleMoney(noOutputEnd(result.attempts))
-        throw failure(result)
+        const err = failure(result)
+        const end = failedEnd(result.attempts, { targets: call.plan.targets, abort })
+        await settleMoney(end, usageAt({ ...answered(err), settlementOutcome: outcomeOf(end) }))
+        throw err
       }
       const { value, target } = result
       const tokens = value.usage.promptTokens + value.usage.completionTokens
       settle(tokens)
       request.accessLogFields = { ...request.accessLogFields, ...usageLogFields(value) }
-      // The answer leaves only once its charge is durable.
-      await settleMoney({ outcome: 'completed', usage: value.usage, target })
+      // The answer leaves only once its charge and usage event are durable.
+      await settleMoney(
+        { outcome: 'completed', usage: value.usage, target },
+        usageAt({
+          httpStatus: 200,
+          usage: value.usage,
+          usageSource: value.usageSource,
+          settlementOutcome: 'completed',
+          upstream: value.upstream,
+        }),
+      )
       const out = value.body as TBodyOut & { model?: unknown }
       if (typeof out === 'object' && out !== null && 'model' in out)
         out.model = servedModelOf(out.model, target.model)
@@ -249,7 +311,10 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
       return out
     } catch (err) {
       settle(0)
-      await settleMoney({ outcome: 'upstream_failed_no_output' }).catch(() => undefined)
+      await settleMoney(
+        { outcome: 'upstream_failed_no_output' },
+        usageAt({ ...answered(err), settlementOutcome: 'upstream_failed_no_output' }),
+      ).catch(() => undefined)
       throw err
     } finally {
       reply.raw.removeListener('close', onClose)
@@ -263,6 +328,8 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
     abort,
     settle,
     settleMoney,
+    usageAt,
+    answered,
     metered,
     servedHeaders,
     attempt: () =>
@@ -294,7 +361,9 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     call: PreparedCall<TBody>
     abort: AbortController
     settle: (tokens: number) => void
-    settleMoney: (end: MeteredEnd) => Promise<void>
+    settleMoney: (end: MeteredEnd, usage: UsageDraft | null) => Promise<void>
+    usageAt: (end: Parameters<typeof takeUsageDraft>[1]['end']) => UsageDraft | null
+    answered: (err: unknown) => { httpStatus: number; errorCode: string | null }
     metered: MeteredRequest | null
     servedHeaders: (target: PlannedTarget) => Record<string, string>
     attempt: () => Promise<AttemptsResult<PrimedUpstream<TItem>>>
@@ -305,7 +374,7 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
   const { request, reply, abort } = run
   let result: AttemptsResult<PrimedUpstream<TItem>>
   // The client may leave before the upstream even answers.
-  const onEarlyClose = () => abort.abort(new Error('client closed the connection'))
+  const onEarlyClose = () => abort.abort(new Error(CLIENT_CLOSED))
   reply.raw.once('close', onEarlyClose)
   try {
     result = await run.attempt()
@@ -315,28 +384,58 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
   run.record(result)
   if (!result.ok) {
     run.settle(0)
-    await run.settleMoney(noOutputEnd(result.attempts))
-    throw run.failure(result)
+    const err = run.failure(result)
+    const end = failedEnd(result.attempts, { targets: run.call.plan.targets, abort })
+    await run.settleMoney(
+      end,
+      run.usageAt({ ...run.answered(err), settlementOutcome: outcomeOf(end) }),
+    )
+    throw err
   }
   const { stream, items } = result.value
   const target = result.target
   const served = (reported: unknown) => servedModelOf(reported, target.model)
   let settled: Promise<void> | null = null
-  const settleStream = (end: RelayEnd | 'failed_before_headers') =>
+  const settleStream = (end: RelayEnd | 'failed_before_headers', failedWith?: unknown) =>
     (settled ??= (async () => {
       const outcome = stream.outcome()
+      const streamOutcome = end === 'client_aborted' ? 'client_aborted' : outcome.status
       run.settle(outcome.usage.promptTokens + outcome.usage.completionTokens)
       request.accessLogFields = {
         ...request.accessLogFields,
         ...usageLogFields({
           usage: outcome.usage,
           usageSource: outcome.usageSource,
-          streamOutcome: end === 'client_aborted' ? 'client_aborted' : outcome.status,
+          streamOutcome,
         }),
         chunksDelivered: outcome.chunksDelivered,
       }
-      await run.settleMoney(streamEnd(end, { usage: outcome.usage, target, outcome }))
+      const money = streamEnd(end, { usage: outcome.usage, target, outcome })
+      // Before the headers the error handler answers with the failure's status; after them
+      // the client got a 200 whose stream says how it ended.
+      const answer =
+        end === 'failed_before_headers'
+          ? run.answered(failedWith ?? outcome.error)
+          : {
+              httpStatus: 200,
+              errorCode:
+                end === 'failed' && outcome.error !== null
+                  ? run.answered(outcome.error).errorCode
+                  : null,
+            }
+      await run.settleMoney(
+        money,
+        run.usageAt({
+          ...answer,
+          usage: money.outcome === 'upstream_failed_no_output' ? null : outcome.usage,
+          usageSource: outcome.usageSource,
+          settlementOutcome: outcomeOf(money),
+          upstream: stream.upstream,
+          stream: { outcome: streamOutcome, chunksDelivered: outcome.chunksDelivered },
+        }),
+      )
     })())
+  let failedWith: unknown
   try {
     // From here on nothing falls back: a failure after the first byte ends the stream with one
     // error event (relaySse), never a splice of two models' outputs.
@@ -356,10 +455,13 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
         return mapped.body.error
       },
     })
+  } catch (err) {
+    failedWith = err
+    throw err
   } finally {
     // Settled already unless the relay failed before its first frame (the error handler
     // answers that one with a real status).
-    await settleStream('failed_before_headers').catch((err: unknown) =>
+    await settleStream('failed_before_headers', failedWith).catch((err: unknown) =>
       request.log.error({ err }, 'settlement failed'),
     )
   }
@@ -392,11 +494,43 @@ async function* extendingHold<TItem>(
   }
 }
 
-/** A request whose attempts produced nothing: held money goes back, a dispatch is waived. */
-function noOutputEnd(attempts: readonly { outcome: string }[]): MeteredEnd {
-  return attempts.some((a) => a.outcome !== 'skipped')
-    ? { outcome: 'upstream_failed_no_output' }
-    : { outcome: 'not_dispatched' }
+const CLIENT_CLOSED = 'client closed the connection'
+
+/** Whether the abort came from the client walking away (not a timeout or a failure). */
+function clientLeft(abort: AbortController): boolean {
+  const reason: unknown = abort.signal.reason
+  return abort.signal.aborted && reason instanceof Error && reason.message === CLIENT_CLOSED
+}
+
+/**
+ * A request whose attempts produced nothing: held money goes back when nothing was sent, a
+ * dispatch is waived, and a client that left a dispatched JSON request pays its input (the
+ * upstream had the prompt; the client-abort rule).
+ */
+function failedEnd(
+  attempts: readonly { outcome: string; providerAccountId: string; model: string }[],
+  context: { targets: readonly PlannedTarget[]; abort: AbortController },
+): MeteredEnd {
+  const dispatched = attempts.filter((a) => a.outcome !== 'skipped')
+  const last = dispatched.at(-1)
+  if (last === undefined) return { outcome: 'not_dispatched' }
+  const target = context.targets.find(
+    (t) => t.providerAccountId === last.providerAccountId && t.model === last.model,
+  )
+  if (clientLeft(context.abort) && target !== undefined) return { outcome: 'abandoned', target }
+  return { outcome: 'upstream_failed_no_output' }
+}
+
+/** The settlement outcome a metered end records (null: nothing is settled). */
+function outcomeOf(end: MeteredEnd): SettlementOutcome | null {
+  switch (end.outcome) {
+    case 'not_dispatched':
+      return null
+    case 'abandoned':
+      return 'client_aborted'
+    default:
+      return end.outcome
+  }
 }
 
 /** How a relayed stream settles (settlement rules in src/billing/settlement-rules.ts). */
@@ -428,16 +562,16 @@ type MeteredUsage = Extract<MeteredEnd, { usage: unknown }>['usage']
 function meterSettler(
   metered: MeteredRequest | null,
   request: FastifyRequest,
-): (end: MeteredEnd) => Promise<void> {
+): (end: MeteredEnd, usage: UsageDraft | null) => Promise<void> {
   let done = false
-  return async (end) => {
+  return async (end, usage) => {
     if (metered === null || done) return
     done = true
     try {
-      const { costMicros, entry } = await metered.settle(end)
+      const { costMicros, entry } = await metered.settle(end, usage)
       request.accessLogFields = {
         ...request.accessLogFields,
-        settlementOutcome: end.outcome,
+        settlementOutcome: outcomeOf(end) ?? end.outcome,
         // What was held at the end (a stream's windows included).
         heldMicros: metered.heldMicros.toString(),
         costMicros: costMicros === null ? null : costMicros.toString(),

@@ -10,6 +10,7 @@ import { createProviderHealth, type BudgetState } from '../../routing/index.js'
 import { registerInferenceRoutes } from './inference.routes.js'
 import type { RequestMetering } from '../../gateway/index.js'
 import { registerModelsRoutes } from './models.routes.js'
+import { registerUsageFallback } from './usage-trace.js'
 
 /** What the customer API needs from the composition root. */
 export interface V1Deps {
@@ -47,6 +48,7 @@ export function v1ApiPlugin(deps: V1Deps): FastifyPluginAsync {
       random: systemRandom,
     }
     registerKeyAuthentication(app, deps.keyAuthenticator)
+    if (deps.metering) registerUsageFallback(app, { metering: deps.metering, clock: deps.clock })
     registerModelsRoutes(app, { ...deps, routing })
     registerInferenceRoutes(app, {
       ...deps,

@@ -5,7 +5,8 @@ import { dialectOf } from '../dialect-of.js'
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('usage_events')
-    .addColumn('request_id', 'text', (c) => c.primaryKey())
+    .addColumn('usage_id', 'text', (c) => c.primaryKey())
+    .addColumn('request_id', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('started_at', 'text', (c) => c.notNull())
     .addColumn('organization_id', 'text', (c) => c.notNull())
@@ -49,17 +50,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('chunks_delivered', 'integer')
     .addCheckConstraint('usage_events_cost_non_negative', sql`cost_micros >= 0`)
     .execute()
-  // Exports, pages and aggregates read one organization's period in (created_at, request_id)
+  // Exports, pages and aggregates read one organization's period in (created_at, usage_id)
   // order: the cursor is that pair.
   await db.schema
     .createIndex('usage_events_organization_time')
     .on('usage_events')
-    .columns(['organization_id', 'created_at', 'request_id'])
+    .columns(['organization_id', 'created_at', 'usage_id'])
     .execute()
   await db.schema
     .createIndex('usage_events_time')
     .on('usage_events')
-    .columns(['created_at', 'request_id'])
+    .columns(['created_at', 'usage_id'])
+    .execute()
+  // A client may send its own x-request-id, so request IDs are not unique: looked up, not keyed.
+  await db.schema
+    .createIndex('usage_events_request')
+    .on('usage_events')
+    .column('request_id')
     .execute()
   await db.schema
     .createIndex('usage_events_key_time')
