@@ -20,7 +20,11 @@ export class BudgetBlockedError extends FerryError {
   readonly reason: BudgetReason
   /** The policy version that blocked, for the request's usage event (null: none given). */
   readonly policyVersion: number | null
-  constructor(reason: BudgetReason, decision?: { policyVersion: number | null }) {
+  readonly budgetPolicyId: string | null
+  constructor(
+    reason: BudgetReason,
+    decision?: { policyVersion: number | null; budgetPolicyId: string | null },
+  ) {
     super(
       `You exceeded your current quota (${REASON_TEXT[reason] ?? reason.replaceAll('_', ' ')}), please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.`,
       {
@@ -32,6 +36,7 @@ export class BudgetBlockedError extends FerryError {
     )
     this.reason = reason
     this.policyVersion = decision?.policyVersion ?? null
+    this.budgetPolicyId = decision?.budgetPolicyId ?? null
   }
 }
 

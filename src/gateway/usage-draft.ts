@@ -22,10 +22,11 @@ export interface UsageFacts {
   startedMs: number
   nowMs: number
   modelRequested: string | null
+  routePolicyScope: string | null
   routePolicyVersion: string | null
   routing: RoutingOutcome | null
   budget: {
-    decision: Pick<BudgetDecision, 'decision' | 'reason' | 'policyVersion'>
+    decision: Pick<BudgetDecision, 'decision' | 'reason' | 'policyVersion' | 'budgetPolicyId'>
     priceVersion: string | null
     heldMicros: Micros
   } | null
@@ -60,10 +61,12 @@ export function buildUsageDraft(facts: UsageFacts): UsageDraft {
     modelServed: routing?.modelServed ?? null,
     provider: routing?.provider ?? null,
     providerAccountId: routing?.providerAccountId ?? null,
+    routePolicyScope: routing?.routePolicyScope ?? facts.routePolicyScope,
     routePolicyVersion: routing?.routePolicyVersion ?? facts.routePolicyVersion,
     route: routing?.route ?? null,
     fallbackReason: routing?.fallbackReason ?? null,
     downgradeReason: routing?.downgradeReason ?? null,
+    budgetPolicyId: budget?.decision.budgetPolicyId ?? null,
     budgetPolicyVersion: budget?.decision.policyVersion ?? null,
     budgetDecision: budget?.decision.decision ?? null,
     budgetReason: budget?.decision.reason ?? null,

@@ -23,10 +23,12 @@ export interface UsageDraft {
   modelServed: string | null
   provider: string | null
   providerAccountId: string | null
+  routePolicyScope: string | null
   routePolicyVersion: string | null
   route: string | null
   fallbackReason: string | null
   downgradeReason: string | null
+  budgetPolicyId: string | null
   budgetPolicyVersion: number | null
   budgetDecision: string | null
   budgetReason: string | null
@@ -89,10 +91,12 @@ export function draftToUsageRow(draft: UsageDraft, facts: UsageSettlementFacts):
     model_served: draft.modelServed,
     provider: draft.provider,
     provider_account_id: draft.providerAccountId,
+    route_policy_scope: draft.routePolicyScope,
     route_policy_version: draft.routePolicyVersion,
     route: draft.route,
     fallback_reason: draft.fallbackReason,
     downgrade_reason: draft.downgradeReason,
+    budget_policy_id: draft.budgetPolicyId,
     budget_policy_version: draft.budgetPolicyVersion,
     budget_decision: draft.budgetDecision,
     budget_reason: draft.budgetReason,
@@ -148,10 +152,12 @@ export function rowToUsageEvent(row: UsageEventsTable & { refunded_micros: bigin
     modelServed: row.model_served,
     provider: row.provider,
     providerAccountId: row.provider_account_id,
+    routePolicyScope: row.route_policy_scope,
     routePolicyVersion: row.route_policy_version,
     route: row.route,
     fallbackReason: row.fallback_reason,
     downgradeReason: row.downgrade_reason,
+    budgetPolicyId: row.budget_policy_id,
     budgetPolicyVersion: intOrNull(row.budget_policy_version),
     budgetDecision: row.budget_decision,
     budgetReason: row.budget_reason,

@@ -29,11 +29,15 @@ export interface UsageEventsTable {
   /** The provider account's name that served (null when none did). */
   provider: string | null
   provider_account_id: string | null
+  /** Whose route policy planned it: 'implicit' | 'global' | 'organization'. */
+  route_policy_scope: string | null
   /** The route policy version that planned the request ('0' for the implicit policy). */
   route_policy_version: string | null
   route: string | null
   fallback_reason: string | null
   downgrade_reason: string | null
+  /** `bpv_…` of the budget policy version that decided (the key's or the organization's). */
+  budget_policy_id: string | null
   budget_policy_version: number | null
   /** 'allow' | 'warn' | 'downgrade' | 'block', null when no budget was consulted. */
   budget_decision: string | null

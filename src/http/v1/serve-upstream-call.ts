@@ -167,6 +167,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
   }
   trace.modelRequested = call.requestedModel
   trace.routePolicyVersion = call.plan.version
+  trace.routePolicyScope = call.plan.policyScope
   const charges = await enforceRateLimits({
     limiter: deps.rateLimiter,
     key,

@@ -15,6 +15,7 @@ export interface UsageTrace {
   readonly startedMs: number
   endpoint: string
   modelRequested: string | null
+  routePolicyScope: string | null
   routePolicyVersion: string | null
   budget: UsageFacts['budget']
   /** Set once the usage event was handed to the writer: a request records one event. */
@@ -35,6 +36,7 @@ export function usageTraceOf(request: FastifyRequest, startedMs: number): UsageT
     startedMs,
     endpoint: request.routeOptions.url ?? request.url.split('?', 1)[0] ?? request.url,
     modelRequested: null,
+    routePolicyScope: null,
     routePolicyVersion: null,
     budget: null,
     recorded: false,
@@ -62,6 +64,7 @@ export function takeUsageDraft(
     startedMs: trace.startedMs,
     nowMs: input.clock.nowMs(),
     modelRequested: trace.modelRequested,
+    routePolicyScope: trace.routePolicyScope,
     routePolicyVersion: trace.routePolicyVersion,
     routing: request.routingOutcome ?? null,
     budget: trace.budget,
@@ -88,15 +91,21 @@ export function answerOf(
 /** The budget facts of a request that the budget or the balance refused. */
 export function refusedBudget(err: unknown): UsageFacts['budget'] {
   const refused = (
-    decision: Pick<BudgetDecision, 'decision' | 'reason' | 'policyVersion'>,
+    decision: Pick<BudgetDecision, 'decision' | 'reason' | 'policyVersion' | 'budgetPolicyId'>,
   ): UsageFacts['budget'] => ({ decision, priceVersion: null, heldMicros: 0n })
   if (err instanceof BudgetBlockedError)
-    return refused({ decision: 'block', reason: err.reason, policyVersion: err.policyVersion })
+    return refused({
+      decision: 'block',
+      reason: err.reason,
+      policyVersion: err.policyVersion,
+      budgetPolicyId: err.budgetPolicyId,
+    })
   if (err instanceof InsufficientQuotaError)
     return refused({
       decision: 'block',
       reason: 'insufficient_balance',
       policyVersion: null,
+      budgetPolicyId: null,
     })
   return null
 }
