@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import type { AdminAuthPolicy } from '../../src/admins/index.js'
-import { createServices } from '../../src/create-services.js'
+import { createServices, type ServicesDeps } from '../../src/create-services.js'
 import type { ModelResolver } from '../../src/gateway/index.js'
 import { createLocalInvalidation, type CacheInvalidation } from '../../src/invalidation/index.js'
 import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.js'
@@ -44,6 +44,8 @@ export function buildTestApp(options: {
   billing?: Partial<Config['billing']>
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
+  /** The `budgets` config section (the threshold webhook). @default no webhook */
+  budgets?: ServicesDeps['budgets']
 }) {
   // As startGateway does: the tokenizer is loaded before any request needs it.
   loadTokenizer()
@@ -60,6 +62,7 @@ export function buildTestApp(options: {
     ...(options.providerAccounts ? { providerAccounts: options.providerAccounts } : {}),
     ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     ...(options.routingRandom ? { routingRandom: options.routingRandom } : {}),
+    ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.billing
       ? { billing: { ...ConfigSchema.parse({}).billing, ...options.billing } }
       : {}),

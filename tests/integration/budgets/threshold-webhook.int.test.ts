@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WEBHOOK_SIGNATURE_HEADER, verifyWebhookSignature } from '../../../src/budgets/index.js'
+import { PriceRowsSchema } from '../../../src/pricing/index.js'
+import { deriveKey } from '../../../src/secrets/derive-key.js'
+import { SETUP_AUDIT } from '../../support/admin-harness.js'
+import { SETUP_BILLING_ACTOR, idempotencyKey } from '../../support/billing-fixtures.js'
+import { buildTestApp, TEST_MASTER_KEY } from '../../support/test-app.js'
+import { createTestDb, testDialects, type TestDb } from '../../support/test-db.js'
+
+/**
+ * Issue #7: a balance threshold crossed by a real /v1 request is recorded once, as a system
+ * audit event citing the request, and POSTed, signed, to the configured webhook — end to end,
+ * through settlement, not only at service level.
+ */
+const PRICES = PriceRowsSchema.parse([
+  { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
+])
+
+for (const dialect of testDialects()) {
+  describe(`${dialect}: a threshold crossed by a /v1 request reaches the webhook`, () => {
+    let testDb: TestDb
+    let built: ReturnType<typeof buildTestApp>
+    let server: Server
+    const received: { headers: IncomingMessage['headers']; body: string }[] = []
+
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        let body = ''
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        req.on('end', () => {
+          received.push({ headers: req.headers, body })
+          res.statusCode = 204
+          res.end()
+        })
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const { port } = server.address() as AddressInfo
+      testDb = await createTestDb(dialect)
+      built = buildTestApp({
+        db: testDb.db,
+        budgets: { webhookUrl: `http://127.0.0.1:${port}/hooks`, webhookTimeoutMs: 2_000 },
+      })
+      await built.services.models.ready()
+      await built.app.ready()
+    })
+    afterAll(async () => {
+      await built.app.close()
+      await testDb.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    })
+
+    it('records one crossing per threshold and posts it signed, citing the request', async () => {
+      const admin = built.services.admin
+      await admin.pricing.publish(SETUP_AUDIT, { rows: PRICES })
+      await built.services.priceBook.reload()
+      const { organizationId } = await admin.organizations.create(SETUP_AUDIT, { name: 'Acme' })
+      const { secret } = await admin.keys.create(SETUP_AUDIT, {
+        organizationId,
+        name: 'k',
+        environment: 'live',
+      })
+      const funded = 1_000_000n
+      await admin.billing.credit(SETUP_BILLING_ACTOR, {
+        organizationId,
+        environment: 'live',
+        amountMicros: funded,
+        category: 'paid',
+        idempotencyKey: idempotencyKey('threshold'),
+      })
+      // Warn once the balance falls below what it is now: the first charge crosses it.
+      await admin.budgetPolicies.publish(SETUP_AUDIT, {
+        organizationId,
+        keyId: null,
+        content: {
+          monthlyTokenLimit: null,
+          monthlySpendCapMicros: null,
+          hardCapMicros: null,
+          thresholds: {
+            warnBelowMicros: funded,
+            downgradeBelowMicros: null,
+            blockBelowMicros: null,
+          },
+          overage: 'block',
+          rateLimits: {},
+        },
+      })
+      await built.services.budgetBook.reload()
+
+      const post = () =>
+        built.app.inject({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          headers: { authorization: `Bearer ${secret}` },
+          payload: {
+            model: 'mock',
+            messages: [{ role: 'user', content: 'Hi.' }],
+            max_tokens: 20,
+          },
+        })
+      const first = await post()
+      expect(first.statusCode).toBe(200)
+      expect((await post()).statusCode).toBe(200)
+      await built.services.thresholdEvents.drain()
+
+      const events = await testDb.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'budget.threshold_crossed')
+        .where('organization_id', '=', organizationId)
+        .execute()
+      expect(events).toHaveLength(1)
+      expect(events[0]).toMatchObject({ actor_type: 'system' })
+      expect(events[0]!.evidence_json).toContain(String(first.headers['x-request-id']))
+
+      await expect.poll(() => received.length).toBe(1)
+      const [message] = received
+      const signingKey = deriveKey(TEST_MASTER_KEY, 'webhook-signing')
+      expect(
+        verifyWebhookSignature({
+          key: signingKey,
+          header: message!.headers[WEBHOOK_SIGNATURE_HEADER] as string,
+          body: message!.body,
+        }),
+      ).toBe(true)
+      expect(JSON.parse(message!.body)).toMatchObject({
+        type: 'budget.threshold_crossed',
+        organizationId,
+        threshold: 'warn',
+        direction: 'down',
+        requestId: first.headers['x-request-id'],
+      })
+    })
+  })
+}
