@@ -280,7 +280,12 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           accountId: account.account_id,
           idempotencyKey: posting.draft.idempotencyKey,
         })
-        if (raced) throw new IdempotencyKeyReusedError()
+        // A concurrent retry committed first: the same operation answers its entry (this
+        // transaction, audit event included, rolls back); anything else under the key is 409.
+        if (raced) {
+          if (!sameOperation(raced, posting.draft)) throw new IdempotencyKeyReusedError()
+          throw new ReplayedPosting(rowToEntry(raced))
+        }
         await posting.validate?.(tx)
         const entryId = newLedgerId('le', nowMs)
         const approvalEventId = await useApproval(tx, { posting, actor, entryId })
@@ -342,6 +347,14 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         book.applyCommitted(entry)
       }
       return entry
+    } catch (err) {
+      if (err instanceof ReplayedPosting) return err.entry
+      // Two first postings under one key raced past the checks: the unique index decided.
+      if (isUniqueViolation(err)) {
+        const replay = await replayOf(posting)
+        if (replay) return replay
+      }
+      throw err
     } finally {
       if (reservedIn) book.unreserve(reservedIn, -amount)
     }
@@ -702,6 +715,19 @@ function approvalDiff(approval: BillingApproval): Record<string, unknown> {
     requestedBy: approval.requestedBy,
     approvedBy: approval.grantedBy,
   }
+}
+
+/** Rolls an admin posting's transaction back when a concurrent identical retry won. */
+class ReplayedPosting extends Error {
+  constructor(readonly entry: LedgerEntry) {
+    super('replayed posting')
+  }
+}
+
+/** A unique-index violation, on either dialect (PostgreSQL 23505, SQLite's constraint code). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
 
 /** Whether a stored entry is the same operation as a retried draft (idempotent replay). */
