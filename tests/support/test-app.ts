@@ -44,6 +44,8 @@ export function buildTestApp(options: {
   billing?: Partial<Config['billing']>
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
+  /** The `webhooks` config section: with a URL, audit events are enqueued in the outbox. */
+  webhooks?: Partial<Config['webhooks']>
 }) {
   // As startGateway does: the tokenizer is loaded before any request needs it.
   loadTokenizer()
@@ -62,6 +64,9 @@ export function buildTestApp(options: {
     ...(options.routingRandom ? { routingRandom: options.routingRandom } : {}),
     ...(options.billing
       ? { billing: { ...ConfigSchema.parse({}).billing, ...options.billing } }
+      : {}),
+    ...(options.webhooks
+      ? { webhooks: { ...ConfigSchema.parse({}).webhooks, ...options.webhooks } }
       : {}),
   })
   const { auditLog } = services
