@@ -61,6 +61,16 @@ export async function claimDueOutboxEvents(
 ): Promise<OutboxEventRow[]> {
   if (claim.topics.length === 0) return []
   const now = toIsoTimestamp(claim.nowMs)
+  // An idle poll stays a read: no transaction, and on SQLite no write lock taken every second.
+  const anyDue = await db
+    .selectFrom('outbox_events')
+    .select('outbox_id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where('topic', 'in', claim.topics)
+    .limit(1)
+    .executeTakeFirst()
+  if (!anyDue) return []
   return db.transaction().execute(async (tx) => {
     const postgres = dialectOf(tx) === 'postgres'
     if (!postgres) await takeWriteLock(tx)
