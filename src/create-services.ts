@@ -36,6 +36,7 @@ import {
 } from './budgets/index.js'
 import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
 import { createRequestMetering } from './gateway/index.js'
+import { createOutboxService, enabledOutboxTopics, type OutboxTopic } from './outbox/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import type { Db } from './storage/index.js'
 
@@ -59,6 +60,11 @@ export interface ServicesDeps {
   budgets?: { webhookUrl?: string; webhookTimeoutMs?: number; webhookMaxAttempts?: number }
   /** `config.billing` (currency, hold strategy, approval threshold). @default the defaults */
   billing?: BillingConfig
+  /**
+   * `config.webhooks`: with a URL, audit (and usage) events are enqueued in the outbox in their
+   * own transactions; main.ts runs the delivery worker. @default no webhook: nothing enqueued
+   */
+  webhooks?: { url?: string | undefined; topics: readonly OutboxTopic[] }
 }
 
 /**
@@ -68,7 +74,9 @@ export interface ServicesDeps {
  */
 export function createServices(deps: ServicesDeps) {
   const { db, clock, masterKey, invalidation } = deps
-  const auditLog = createAuditLog({ db, clock })
+  // Decided once: without a webhook nothing is enqueued, so the outbox cannot grow unsent.
+  const outboxTopics = enabledOutboxTopics(deps.webhooks ?? { topics: [] })
+  const auditLog = createAuditLog({ db, clock, outbox: outboxTopics.has('audit') })
   const hashKey = deriveKey(masterKey, 'api-key-hash')
   const organizations = createOrganizationsService({ db, auditLog, clock, invalidation })
   const keys = createKeysService({ db, auditLog, clock, invalidation, hashKey })
@@ -202,9 +210,15 @@ export function createServices(deps: ServicesDeps) {
       signer: auditSigner,
       checkpointer: auditCheckpointer,
     }),
+    webhooks: createOutboxService({ db, auditLog, clock }),
   }
   return {
     auditLog,
+    /**
+     * The outbox topics enabled at start (empty without `webhooks.url`). A writer enqueues an
+     * event (`enqueueOutbox`, in the event's transaction) only when its topic is in here.
+     */
+    outboxTopics,
     auditSigner,
     auditCheckpointer,
     admin,

@@ -5,6 +5,7 @@ import { startSupportSessionReaper, type AdminServices } from './admins/index.js
 import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
 import { startAuditCheckpointJob } from './audit/index.js'
+import { createOutboxDelivery, outboxSigningKey } from './outbox/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
 import { createRateLimiterFor } from './rate-limits/index.js'
 import { closeGracefully } from './http/close-gracefully.js'
@@ -104,6 +105,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       adminPolicy: config.admin,
       billing: config.billing,
       budgets: config.budgets,
+      webhooks: config.webhooks,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
       onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
       circuitBreaker: config.routing.circuitBreaker,
@@ -197,6 +199,24 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     logger,
   })
   app.addHook('onClose', () => auditCheckpoints.stop())
+  // The outbox's delivery worker, when a webhook is configured (each instance runs one; rows
+  // are claimed, so two never send the same row at once). Stopped before the database closes.
+  const { url: webhookUrl, ...webhooks } = config.webhooks
+  if (webhookUrl !== undefined && services.outboxTopics.size > 0) {
+    const outboxDelivery = createOutboxDelivery({
+      db: database.db,
+      clock,
+      url: webhookUrl,
+      signingKey: outboxSigningKey(masterKey.key),
+      topics: [...services.outboxTopics],
+      timeoutMs: webhooks.timeoutMs,
+      maxAttempts: webhooks.maxAttempts,
+      pollIntervalMs: webhooks.pollIntervalMs,
+      logger,
+    })
+    outboxDelivery.start()
+    app.addHook('onClose', () => outboxDelivery.stop())
+  }
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {

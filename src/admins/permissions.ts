@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   'usage.export',
   'audit.read',
   'audit.export',
+  'webhooks.read',
+  'webhooks.write',
   'admins.read',
   'admins.write',
   'support_sessions.start',
@@ -74,9 +76,16 @@ export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly Permission[]>
     'pricing.write',
     'usage.read',
     'usage.export',
+    'webhooks.read',
   ],
   support: [...READ_ALL_OPERATIONAL, 'support_sessions.start'],
-  security_auditor: [...READ_ALL_OPERATIONAL, 'audit.read', 'audit.export', 'admins.read'],
+  security_auditor: [
+    ...READ_ALL_OPERATIONAL,
+    'audit.read',
+    'audit.export',
+    'webhooks.read',
+    'admins.read',
+  ],
   viewer: READ_ALL_OPERATIONAL,
 }
 

@@ -14,7 +14,7 @@ import { appendAuditEvent } from './run-audited.js'
  * triggers allow the DELETE only while this purge is marked running, inside this transaction.
  */
 export async function purgeAuditChain(
-  deps: { db: Db; clock: Clock; signer: AuditSigner },
+  deps: { db: Db; clock: Clock; signer: AuditSigner; outbox?: boolean },
   options: { chainId: string; throughSequence: bigint; job: string },
 ): Promise<{ purged: number }> {
   return deps.db.transaction().execute(async (tx) => {
@@ -86,6 +86,7 @@ export async function purgeAuditChain(
         },
       },
       nowMs,
+      outbox: deps.outbox ?? false,
     })
     return { purged }
   })

@@ -128,6 +128,10 @@ export const AUDIT_TARGETS = {
     ],
     secret: [],
   },
+  webhook_delivery: {
+    fields: ['topic', 'eventId', 'status', 'attempts', 'lastError', 'nextAttemptAt'],
+    secret: [],
+  },
   export: { fields: ['kind', 'filters', 'rows', 'format', 'sha256', 'period'], secret: [] },
   settings: { fields: ['name', 'value'], secret: [] },
 } as const satisfies Record<string, { fields: readonly string[]; secret: readonly string[] }>

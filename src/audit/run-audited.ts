@@ -1,13 +1,14 @@
 import type { Clock } from '../lib/clock.js'
 import { toIsoTimestamp } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
+import { enqueueOutbox } from '../outbox/index.js'
 import { scrubSecrets } from '../lib/redact.js'
 import { takeWriteLock, type Db, type Tx } from '../storage/index.js'
 import { categoryOf, isHighRisk, type AuditAction } from './audit-actions.js'
 import { AuditWriteFailedError, InvalidReasonError, ReasonRequiredError } from './audit-errors.js'
 import type { AuditContext, AuditEvent, AuditEventInput, AuditReason } from './audit-event.js'
 import { advanceChainHead, insertAuditEvent, type AuditEventRow } from './audit.repository.js'
-import { hashedFieldsOf, rowToAuditEvent, toJsonColumn } from './audit-row.js'
+import { hashedFieldsOf, rowToAuditEvent, toAuditEventRecord, toJsonColumn } from './audit-row.js'
 import { AUDIT_SCHEMA_VERSION, PLATFORM_CHAIN, computeEventHash } from './hash-chain.js'
 import { redactDiff, scrubDeep } from './redact-diff.js'
 
@@ -43,7 +44,18 @@ export interface AuditLog {
 const REASON_CODE = /^[a-z][a-z0-9_]{2,63}$/
 const MAX_REASON_NOTE = 500
 
-export function createAuditLog(deps: { db: Db; clock: Clock }): AuditLog {
+export interface AuditLogDeps {
+  db: Db
+  clock: Clock
+  /**
+   * Enqueue every event in the webhook outbox, in the transaction that writes it (topic `audit`
+   * enabled; decided once at start by `enabledOutboxTopics`). @default false
+   */
+  outbox?: boolean
+}
+
+export function createAuditLog(deps: AuditLogDeps): AuditLog {
+  const outbox = deps.outbox ?? false
   return {
     run: async (context, action, change) => {
       const reason = checkReason(action, context.reason)
@@ -54,6 +66,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock }): AuditLog {
           context: { ...context, reason },
           event: { ...event, action },
           nowMs: deps.clock.nowMs(),
+          outbox,
         })
         return result
       })
@@ -66,6 +79,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock }): AuditLog {
           context: { ...context, reason },
           event,
           nowMs: deps.clock.nowMs(),
+          outbox,
         })
       })
     },
@@ -86,10 +100,7 @@ export function checkReason(
   return { code: reason.code, note }
 }
 
-async function appendOrFail(
-  tx: Tx,
-  entry: { context: AuditContext; event: AuditEventInput; nowMs: number },
-): Promise<AuditEvent> {
+async function appendOrFail(tx: Tx, entry: AuditAppend): Promise<AuditEvent> {
   try {
     return await appendAuditEvent(tx, entry)
   } catch (err) {
@@ -97,14 +108,22 @@ async function appendOrFail(
   }
 }
 
+/** One event to append, with who made it and when. */
+export interface AuditAppend {
+  context: AuditContext
+  event: AuditEventInput
+  nowMs: number
+  /** Also enqueue it for the webhook, in the same transaction. @default false */
+  outbox?: boolean
+}
+
 /**
  * Append one event to its chain (the organization's, or the platform's) inside `tx`: redact the
  * diff, take the next sequence under the chain head's lock, hash over the canonical encoding.
+ * With `outbox`, the stored event (as exports show it, hash included) is enqueued for the
+ * webhook in the same transaction: no event without its delivery, no delivery without its event.
  */
-export async function appendAuditEvent(
-  tx: Tx,
-  entry: { context: AuditContext; event: AuditEventInput; nowMs: number },
-): Promise<AuditEvent> {
+export async function appendAuditEvent(tx: Tx, entry: AuditAppend): Promise<AuditEvent> {
   const { context, event } = entry
   const createdAt = toIsoTimestamp(entry.nowMs)
   const chainId = event.organizationId ?? PLATFORM_CHAIN
@@ -142,5 +161,12 @@ export async function appendAuditEvent(
   const hash = computeEventHash(hashedFieldsOf({ ...row, hash: '' }))
   const stored: AuditEventRow = { ...row, hash }
   await insertAuditEvent(tx, stored)
+  if (entry.outbox) {
+    await enqueueOutbox(
+      tx,
+      [{ topic: 'audit', eventId: stored.audit_event_id, payload: toAuditEventRecord(stored) }],
+      { nowMs: entry.nowMs },
+    )
+  }
   return rowToAuditEvent(stored)
 }

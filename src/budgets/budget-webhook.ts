@@ -1,42 +1,17 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { request } from 'undici'
+import {
+  WEBHOOK_EVENT_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  signWebhookBody,
+} from '../lib/webhook-signature.js'
 
-/** The header that carries a webhook's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
-export const WEBHOOK_SIGNATURE_HEADER = 'x-ferry-signature'
-export const WEBHOOK_EVENT_ID_HEADER = 'x-ferry-event-id'
-
-/**
- * `t=<seconds>,v1=<hex>` where hex = HMAC-SHA256(key, `<seconds>.<body>`): the receiver
- * recomputes it over the raw body and rejects an old timestamp (replay).
- */
-export function signWebhookBody(options: {
-  key: Buffer
-  timestampSeconds: number
-  body: string
-}): string {
-  const mac = createHmac('sha256', options.key)
-    .update(`${options.timestampSeconds}.${options.body}`)
-    .digest('hex')
-  return `t=${options.timestampSeconds},v1=${mac}`
-}
-
-/** Check a signature header against the raw body, in constant time. */
-export function verifyWebhookSignature(options: {
-  key: Buffer
-  header: string
-  body: string
-}): boolean {
-  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(options.header)
-  if (!match) return false
-  const expected = signWebhookBody({
-    key: options.key,
-    timestampSeconds: Number(match[1]),
-    body: options.body,
-  })
-  const a = Buffer.from(expected)
-  const b = Buffer.from(options.header)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
+// The signing scheme is shared with the outbox's webhook (src/lib/webhook-signature.ts).
+export {
+  WEBHOOK_EVENT_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  signWebhookBody,
+  verifyWebhookSignature,
+} from '../lib/webhook-signature.js'
 
 export interface WebhookSenderOptions {
   url: string

@@ -29,6 +29,8 @@ export async function openServices(
       invalidation,
       adminPolicy: runtime.config.admin,
       billing: runtime.config.billing,
+      // Events the CLI audits reach the webhook too: a running gateway's worker delivers them.
+      webhooks: runtime.config.webhooks,
       ...(runtime.config.providerAccounts
         ? { providerAccounts: runtime.config.providerAccounts }
         : {}),

@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os'
-import type { AuditContext } from '../audit/index.js'
+import { createAuditLog, type AuditContext, type AuditLog } from '../audit/index.js'
 import type { Config } from '../config/config.schema.js'
 import { systemClock, toIsoTimestamp } from '../lib/clock.js'
+import { enabledOutboxTopics } from '../outbox/index.js'
 import { matchesStoredMasterKey } from '../secrets/master-key-check.js'
 import { loadOrCreateMasterKey } from '../secrets/master-key.js'
 import { createDb, migrateToLatest, type DatabaseHandle } from '../storage/index.js'
@@ -45,6 +46,15 @@ export async function openRuntime(flags: ConfigFlags): Promise<CliRuntime> {
     throw err
   }
   return { config, masterKey: masterKey.key, database, close: () => database.close() }
+}
+
+/** The audit log as the gateway writes it (events enqueued for the webhook when it is on). */
+export function cliAuditLog(runtime: CliRuntime): AuditLog {
+  return createAuditLog({
+    db: runtime.database.db,
+    clock: systemClock,
+    outbox: enabledOutboxTopics(runtime.config.webhooks).has('audit'),
+  })
 }
 
 /** The audit actor for a command run from a terminal: `cli:<operating-system user>`. */

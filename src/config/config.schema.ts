@@ -4,6 +4,23 @@ import type { SecretText } from '../lib/secret-text.js'
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 const DATABASE_URL = /^(postgres|postgresql|sqlite|file):/
+
+/** The outbox's topics (src/outbox/outbox-event.ts keeps the same list). */
+export const WEBHOOK_TOPICS = ['audit', 'usage'] as const
+
+/** https, or http to this machine only (a local relay, tests). */
+function isHttpsOrLoopback(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return true // not a URL at all: z.url() reports that
+  }
+  if (url.protocol !== 'http:') return true // https, or a scheme z.url() refuses
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /**
@@ -198,6 +215,36 @@ export const ConfigSchema = z
         webhookTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
         /** @default 4 — attempts per crossing before it is given up (and logged). */
         webhookMaxAttempts: z.number().int().min(1).max(10).default(4),
+      })
+      .strict()
+      .prefault({}),
+    webhooks: z
+      .object({
+        /**
+         * Where the outbox POSTs audit and usage events (signed JSON, see docs/webhooks.md).
+         * https, or http to a loopback address. Unset: nothing is enqueued. Secret: it may
+         * carry a token.
+         */
+        url: z
+          .url({ protocol: /^https?$/, error: 'must be an https:// URL' })
+          .refine(
+            isHttpsOrLoopback,
+            'must be https:// (http:// only to 127.0.0.1, ::1 or localhost)',
+          )
+          .optional(),
+        /** @default ['audit', 'usage'] — which events are sent. */
+        topics: z.array(z.enum(WEBHOOK_TOPICS)).min(1).default(['audit', 'usage']),
+        /** @default 10000 — the whole attempt: connect, headers and body. */
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+        /** @default 20 — attempts before a delivery is `dead` (about 9 h of backoff). */
+        maxAttempts: z.number().int().min(1).max(100).default(20),
+        /** @default 1000 — how often due deliveries are polled. */
+        pollIntervalMs: z
+          .number()
+          .int()
+          .min(50)
+          .max(60 * 60_000)
+          .default(1_000),
       })
       .strict()
       .prefault({}),

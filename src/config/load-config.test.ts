@@ -58,6 +58,40 @@ describe('loadConfig', () => {
     ).toEqual([expect.stringContaining('audit.checkpointIntervalMs')])
   })
 
+  it('sends no webhooks by default, and both topics once a URL is set', () => {
+    const cwd = tempDir()
+    const none = loadConfig({ env: {}, cwd }).webhooks
+    expect(none.url).toBeUndefined()
+    expect(none).toMatchObject({ topics: ['audit', 'usage'], timeoutMs: 10_000, maxAttempts: 20 })
+    writeFileSync(join(cwd, 'hook-url'), 'https://siem.example.com/ferry?token=abc\n')
+    const set = loadConfig({
+      env: {
+        FERRY_WEBHOOKS_URL_FILE: join(cwd, 'hook-url'),
+        FERRY_WEBHOOKS_TOPICS: 'usage',
+        FERRY_WEBHOOKS_POLL_INTERVAL_MS: '250',
+      },
+      cwd,
+    }).webhooks
+    expect(set).toMatchObject({
+      url: 'https://siem.example.com/ferry?token=abc',
+      topics: ['usage'],
+      pollIntervalMs: 250,
+    })
+  })
+
+  it('requires an https webhook URL unless it points at this machine', () => {
+    const cwd = tempDir()
+    for (const url of ['http://127.0.0.1:9000/hook', 'http://localhost/hook', 'http://[::1]:80/'])
+      expect(loadConfig({ env: { FERRY_WEBHOOKS_URL: url }, cwd }).webhooks.url).toBe(url)
+    for (const url of ['http://siem.example.com/hook', 'ftp://example.com/x', 'not a url'])
+      expect(problemsOf(() => loadConfig({ env: { FERRY_WEBHOOKS_URL: url }, cwd }))).toEqual([
+        expect.stringContaining('FERRY_WEBHOOKS_URL (webhooks.url)'),
+      ])
+    expect(
+      problemsOf(() => loadConfig({ env: { FERRY_WEBHOOKS_TOPICS: 'audit,billing' }, cwd })),
+    ).toEqual([expect.stringContaining('webhooks.topics')])
+  })
+
   it('reads a JSON config file named by FERRY_CONFIG', () => {
     const cwd = tempDir()
     writeFileSync(join(cwd, 'custom.json'), JSON.stringify({ server: { port: 7000 } }))

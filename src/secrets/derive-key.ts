@@ -8,6 +8,7 @@ export const KEY_PURPOSES = [
   'provider-credentials',
   'audit-signing',
   'webhook-signing',
+  'outbox-webhook-signing',
   'session-hash',
   'totp-secret',
 ] as const

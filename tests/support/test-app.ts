@@ -46,6 +46,8 @@ export function buildTestApp(options: {
   adminRoutes?: readonly AdminRoute[]
   /** The `budgets` config section (the threshold webhook). @default no webhook */
   budgets?: ServicesDeps['budgets']
+  /** The `webhooks` config section: with a URL, audit events are enqueued in the outbox. */
+  webhooks?: Partial<Config['webhooks']>
 }) {
   // As startGateway does: the tokenizer is loaded before any request needs it.
   loadTokenizer()
@@ -65,6 +67,9 @@ export function buildTestApp(options: {
     ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.billing
       ? { billing: { ...ConfigSchema.parse({}).billing, ...options.billing } }
+      : {}),
+    ...(options.webhooks
+      ? { webhooks: { ...ConfigSchema.parse({}).webhooks, ...options.webhooks } }
       : {}),
   })
   const { auditLog } = services

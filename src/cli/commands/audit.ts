@@ -3,7 +3,6 @@ import { once } from 'node:events'
 import { Command } from 'commander'
 import {
   createAuditCheckpointer,
-  createAuditLog,
   createAuditSigner,
   exportAuditCsv,
   exportAuditJsonl,
@@ -14,7 +13,7 @@ import {
 } from '../../audit/index.js'
 import { systemClock } from '../../lib/clock.js'
 import { withConfigOptions, type ConfigFlags } from '../config-options.js'
-import { cliAuditContext, openRuntime } from '../open-runtime.js'
+import { cliAuditContext, cliAuditLog, openRuntime } from '../open-runtime.js'
 
 /** Exit code when verification finds a problem. */
 const EXIT_TAMPERED = 1
@@ -47,15 +46,12 @@ export function auditCommand(): Command {
               result = await verifyAuditDatabase(runtime.database.db, {
                 trustedKeys: [signer.publicKey, ...(flags.publicKey ?? [])],
               })
-              await createAuditLog({ db: runtime.database.db, clock: systemClock }).record(
-                cliAuditContext(),
-                {
-                  action: 'audit_log.verify',
-                  target: { type: 'audit_log', id: 'database', label: 'database' },
-                  after: { rows: result.chains.reduce((n, c) => n + c.events, 0) },
-                  outcome: result.ok ? 'success' : 'failure',
-                },
-              )
+              await cliAuditLog(runtime).record(cliAuditContext(), {
+                action: 'audit_log.verify',
+                target: { type: 'audit_log', id: 'database', label: 'database' },
+                after: { rows: result.chains.reduce((n, c) => n + c.events, 0) },
+                outcome: result.ok ? 'success' : 'failure',
+              })
             } finally {
               await runtime.close()
             }
@@ -103,15 +99,12 @@ export function auditCommand(): Command {
               ...(flags.from ? { from: flags.from } : {}),
               ...(flags.to ? { to: flags.to } : {}),
             }
-            await createAuditLog({ db: runtime.database.db, clock: systemClock }).record(
-              cliAuditContext(),
-              {
-                action: 'audit_log.export',
-                organizationId: flags.org ?? null,
-                target: { type: 'audit_log', id: flags.org ?? 'all', label: null },
-                after: { filters, format: flags.format },
-              },
-            )
+            await cliAuditLog(runtime).record(cliAuditContext(), {
+              action: 'audit_log.export',
+              organizationId: flags.org ?? null,
+              target: { type: 'audit_log', id: flags.org ?? 'all', label: null },
+              after: { filters, format: flags.format },
+            })
             let manifest: ExportManifest | undefined
             const lines =
               flags.format === 'csv'

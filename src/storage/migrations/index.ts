@@ -10,6 +10,7 @@ import * as m0008 from './0008-route-policies.js'
 import * as m0009 from './0009-ledger.js'
 import * as m0010 from './0010-pricing-and-budgets.js'
 import * as m0011 from './0011-usage-events.js'
+import * as m0012 from './0012-outbox.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -27,4 +28,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-ledger': m0009,
   '0010-pricing-and-budgets': m0010,
   '0011-usage-events': m0011,
+  '0012-outbox': m0012,
 }

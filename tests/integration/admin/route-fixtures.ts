@@ -1,5 +1,6 @@
 import { currentTotpCode } from '../../../src/admins/totp.js'
 import { newId } from '../../../src/lib/ids.js'
+import { enqueueOutbox, findOutboxEvents } from '../../../src/outbox/index.js'
 import {
   SETUP_AUDIT,
   type AdminHarness,
@@ -80,6 +81,21 @@ async function newKey(h: AdminHarness): Promise<string> {
     environment: 'live',
   })
   return key.keyId
+}
+
+/** A dead webhook delivery (as if the receiver had been down for every attempt); its ID. */
+async function deadDelivery(h: AdminHarness): Promise<string> {
+  const eventId = newId('aud', h.clock.nowMs())
+  await enqueueOutbox(h.db, [{ topic: 'audit', eventId, payload: { fixture: true } }], {
+    nowMs: h.clock.nowMs(),
+  })
+  const [row] = await findOutboxEvents(h.db, { eventId, limit: 1 })
+  await h.db
+    .updateTable('outbox_events')
+    .set({ status: 'dead', attempts: 20, last_error: 'connection_refused' })
+    .where('outbox_id', '=', row!.outbox_id)
+    .execute()
+  return row!.outbox_id
 }
 
 async function sessionOf(h: AdminHarness, admin: TestAdmin) {
@@ -292,6 +308,13 @@ export const ROUTE_FIXTURES: Readonly<Record<string, RouteFixture>> = {
     prepare: async (h) => ({
       as: { token: await h.createToken(await h.createAdmin({ role: 'security_auditor' })) },
       body: {},
+    }),
+  },
+
+  'POST /webhooks/deliveries/:outboxId/retry': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { outboxId: await deadDelivery(h) },
     }),
   },
 

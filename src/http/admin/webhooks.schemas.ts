@@ -1,0 +1,18 @@
+import { z } from 'zod'
+import { OUTBOX_STATUSES, OUTBOX_TOPICS } from '../../outbox/index.js'
+
+const OUTBOX_ID = /^obx_[0-9a-z]{26}$/
+
+export const OutboxIdParams = z.strictObject({
+  outboxId: z.string().regex(OUTBOX_ID, 'must be a webhook delivery id (obx_…)'),
+})
+
+/** `GET /webhooks/deliveries`: newest first; `after` is the previous page's `nextCursor`. */
+export const ListDeliveriesQuery = z.strictObject({
+  status: z.enum(OUTBOX_STATUSES).optional(),
+  topic: z.enum(OUTBOX_TOPICS).optional(),
+  /** The event's ID (an audit_event_id or a request ID). */
+  eventId: z.string().min(1).max(200).optional(),
+  after: z.string().regex(OUTBOX_ID, 'is not a cursor this API returned').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+})
