@@ -5,6 +5,7 @@ import { startSupportSessionReaper, type AdminServices } from './admins/index.js
 import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
 import { startAuditCheckpointJob } from './audit/index.js'
+import { startRequestLogPurgeJob } from './request-logs/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
 import { createRateLimiterFor } from './rate-limits/index.js'
 import { closeGracefully } from './http/close-gracefully.js'
@@ -106,6 +107,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       budgets: config.budgets,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
       onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
+      requestLogFlushIntervalMs: config.requestLogs.flushIntervalMs,
       circuitBreaker: config.routing.circuitBreaker,
       onCircuitChange: (change) => logger.warn(change, 'provider circuit changed state'),
     })
@@ -177,6 +179,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   app.addHook('onClose', async () => {
     // Every settlement already acknowledged to a client is committed before the database closes.
     await services.billing.stop()
+    // Captured content still queued is written too (a crash, unlike a stop, loses it).
+    await services.requestLog.stop()
     services.stop()
     await services.providers.close()
     await invalidation.close()
@@ -197,6 +201,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     logger,
   })
   app.addHook('onClose', () => auditCheckpoints.stop())
+  // Expired request logs go at start and every interval; each purge is audited (system actor).
+  const requestLogPurge = startRequestLogPurgeJob({
+    purge: services.admin.requestLogs.purgeExpired,
+    intervalMs: config.requestLogs.purgeIntervalMs,
+    logger,
+  })
+  app.addHook('onClose', () => requestLogPurge.stop())
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {

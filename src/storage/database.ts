@@ -11,10 +11,11 @@ import type { PriceTablesTable } from '../pricing/price-tables.table.js'
 import type { BudgetTables } from '../budgets/budget-policies.table.js'
 import type { SettingsTable } from './settings.table.js'
 import type { UsageTables } from '../usage/usage.table.js'
+import type { RequestLogTables } from '../request-logs/request-logs.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
 export interface Database
-  extends AuditTables, AdminTables, LedgerTables, BudgetTables, UsageTables {
+  extends AuditTables, AdminTables, LedgerTables, BudgetTables, UsageTables, RequestLogTables {
   settings: SettingsTable
   organizations: OrganizationsTable
   api_keys: ApiKeysTable

@@ -10,6 +10,7 @@ import * as m0008 from './0008-route-policies.js'
 import * as m0009 from './0009-ledger.js'
 import * as m0010 from './0010-pricing-and-budgets.js'
 import * as m0011 from './0011-usage-events.js'
+import * as m0013 from './0013-request-logs.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -27,4 +28,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-ledger': m0009,
   '0010-pricing-and-budgets': m0010,
   '0011-usage-events': m0011,
+  // 0012-outbox lands from a parallel branch; 0013 sorts after it either way.
+  '0013-request-logs': m0013,
 }
