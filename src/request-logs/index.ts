@@ -36,6 +36,7 @@ export {
   RETENTION_ACTOR_ID,
   createRequestLogsService,
   requestLogJson,
+  usageLogJson,
   type RequestLogExportFilters,
   type RequestLogPurge,
   type RequestLogsService,

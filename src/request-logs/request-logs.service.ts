@@ -6,7 +6,12 @@ import { toIsoTimestamp } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
 import { findOrganizationById, OrganizationNotFoundError } from '../organizations/index.js'
 import type { Db } from '../storage/index.js'
-import { findUsageEvent, type UsageEvent } from '../usage/index.js'
+import {
+  findUsageEvent,
+  rowToUsageEvent,
+  selectUsageEvents,
+  type UsageEvent,
+} from '../usage/index.js'
 import {
   DAY_MS,
   defaultRequestLogSettings,
@@ -82,6 +87,35 @@ export function createRequestLogsService(deps: RequestLogsServiceDeps) {
     for (;;) {
       const rows = await findRequestLogPage(db, { ...filters, after, limit: EXPORT_PAGE })
       for (const row of rows) yield `${JSON.stringify(requestLogJson(rowToRequestLog(row)))}\n`
+      const last = rows[rows.length - 1]
+      if (!last || rows.length < EXPORT_PAGE) return
+      after = { createdAt: last.created_at, requestId: last.request_id }
+    }
+  }
+
+  async function* metadataLines(filters: RequestLogExportFilters): AsyncGenerator<string> {
+    let after: { createdAt: string; requestId: string } | undefined
+    for (;;) {
+      let query = selectUsageEvents(db).where('u.organization_id', '=', filters.organizationId)
+      if (filters.from) query = query.where('u.created_at', '>=', filters.from)
+      if (filters.to) query = query.where('u.created_at', '<', filters.to)
+      const cursor = after
+      if (cursor)
+        query = query.where((eb) =>
+          eb.or([
+            eb('u.created_at', '>', cursor.createdAt),
+            eb.and([
+              eb('u.created_at', '=', cursor.createdAt),
+              eb('u.request_id', '>', cursor.requestId),
+            ]),
+          ]),
+        )
+      const rows = await query
+        .orderBy('u.created_at')
+        .orderBy('u.request_id')
+        .limit(EXPORT_PAGE)
+        .execute()
+      for (const row of rows) yield `${JSON.stringify(usageLogJson(rowToUsageEvent(row)))}\n`
       const last = rows[rows.length - 1]
       if (!last || rows.length < EXPORT_PAGE) return
       after = { createdAt: last.created_at, requestId: last.request_id }
@@ -217,6 +251,34 @@ export function createRequestLogsService(deps: RequestLogsServiceDeps) {
     },
 
     /**
+     * Start a metadata-only log export (`export.logs`): the organization's usage events — who,
+     * which models, tokens, cost, statuses — never content. Read from `usage_events`, so it
+     * covers every request, captured or not. The event commits before the first line.
+     */
+    startMetadataExport: async (
+      context: AuditContext,
+      filters: RequestLogExportFilters,
+    ): Promise<{ exportId: string; lines: AsyncIterable<string> }> => {
+      const exportId = newId('rlx', clock.nowMs())
+      await auditLog.run(context, 'export.logs', async (tx) => {
+        const org = await mustFindOrganization(filters.organizationId, tx)
+        return {
+          result: undefined,
+          event: {
+            organizationId: filters.organizationId,
+            target: { type: 'export', id: exportId, label: org.name },
+            after: {
+              kind: 'request_log_metadata',
+              format: 'ndjson',
+              filters: { from: filters.from ?? null, to: filters.to ?? null },
+            },
+          },
+        }
+      })
+      return { exportId, lines: metadataLines(filters) }
+    },
+
+    /**
      * Delete, for every organization that ever opted in, the captured rows older than its
      * retention. Each organization's delete and its `request_log.retention_purge` event (system
      * actor, with the count) are one transaction; nothing purged, nothing recorded.
@@ -244,5 +306,17 @@ export function requestLogJson(log: RequestLog): Record<string, unknown> {
     response: log.response,
     masked_count: log.maskedCount,
     truncated: log.truncated,
+  }
+}
+
+/** A metadata export line: the usage event, amounts as decimal strings of micros. */
+export function usageLogJson(usage: UsageEvent): Record<string, unknown> {
+  return {
+    object: 'request_log_metadata',
+    ...(JSON.parse(
+      JSON.stringify(usage, (_key, value: unknown) =>
+        typeof value === 'bigint' ? value.toString() : value,
+      ),
+    ) as Record<string, unknown>),
   }
 }

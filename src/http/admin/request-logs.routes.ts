@@ -63,6 +63,30 @@ export const exportRequestLogsRoute = adminRoute({
   },
 })
 
+export const exportRequestLogMetadataRoute = adminRoute({
+  method: 'GET',
+  url: '/request-logs/metadata-export',
+  summary:
+    "Download an organization's request metadata (usage events, no content) as NDJSON; records export.logs",
+  permission: 'usage.export',
+  readOnly: true,
+  records: 'export.logs',
+  query: ExportRequestLogsQuery,
+  handler: async ({ query, services, audit }) => {
+    const { exportId, lines } = await services.requestLogs.startMetadataExport(audit, {
+      organizationId: query.organizationId,
+      from: query.from,
+      to: query.to,
+    })
+    return new AdminDownload({
+      contentType: 'application/x-ndjson; charset=utf-8',
+      filename: `ferry-request-metadata-${exportId}.ndjson`,
+      headers: { [EXPORT_ID_HEADER]: exportId },
+      body: lines,
+    })
+  },
+})
+
 export const getRequestLogRoute = adminRoute({
   method: 'GET',
   url: '/request-logs/:requestId',
@@ -80,5 +104,6 @@ export const REQUEST_LOG_ROUTES: readonly AdminRoute[] = [
   getRequestLoggingRoute,
   putRequestLoggingRoute,
   exportRequestLogsRoute,
+  exportRequestLogMetadataRoute,
   getRequestLogRoute,
 ]

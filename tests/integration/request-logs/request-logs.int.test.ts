@@ -4,6 +4,7 @@ import { generateKeySecret } from '../../../src/keys/key-secret.js'
 import { newRequestId } from '../../../src/lib/ids.js'
 import { RETENTION_ACTOR_ID, type RequestCapture } from '../../../src/request-logs/index.js'
 import { dialectOf, type Db } from '../../../src/storage/index.js'
+import { draftToUsageRow, insertUsageEvents, type UsageDraft } from '../../../src/usage/index.js'
 import { SETUP_AUDIT, createAdminHarness, type AdminHarness } from '../../support/admin-harness.js'
 import { dumpAllTables } from '../../support/dump-tables.js'
 import { expectOpenAIError } from '../../support/openai-shape.js'
@@ -11,6 +12,48 @@ import { testDialects } from '../../support/test-db.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 const REASON = { 'x-ferry-reason-code': 'customer_requested_prompt_audit' }
+
+function usageDraft(organizationId: string, requestId: string): UsageDraft {
+  return {
+    requestId,
+    startedAt: '2026-01-01T08:59:59.000Z',
+    organizationId,
+    keyId: 'AAAAAAAAAAAAAAAA',
+    keyLabel: 'fk_live_…Ab3x',
+    environment: 'live',
+    endpoint: 'chat.completions',
+    modelRequested: 'mock',
+    modelServed: 'mock',
+    provider: 'mock',
+    providerAccountId: null,
+    routePolicyVersion: '0',
+    route: 'mock',
+    fallbackReason: null,
+    downgradeReason: null,
+    budgetPolicyVersion: null,
+    budgetDecision: null,
+    budgetReason: null,
+    priceTableVersion: null,
+    promptTokens: 12,
+    cachedTokens: 0,
+    completionTokens: 3,
+    reasoningTokens: 0,
+    promptTokensSource: 'reported',
+    completionTokensSource: 'reported',
+    heldMicros: 0n,
+    settlementOutcome: null,
+    httpStatus: 200,
+    upstreamStatus: 200,
+    errorCode: null,
+    attempts: 1,
+    attemptsJson: null,
+    latencyMs: 40,
+    upstreamTtfbMs: 30,
+    stream: false,
+    streamOutcome: null,
+    chunksDelivered: null,
+  }
+}
 
 async function failAuditInserts(db: Db): Promise<() => Promise<void>> {
   if (dialectOf(db) === 'sqlite') {
@@ -297,6 +340,47 @@ for (const dialect of testDialects()) {
         kind: 'prompt_audit',
         filters: { from },
       })
+    })
+
+    it('exports request metadata from the usage events with usage.export, audited as export.logs', async () => {
+      const organizationId = await h.createOrganization('Metadata Co')
+      const requestIds = [newRequestId(), newRequestId()]
+      await insertUsageEvents(
+        h.db,
+        requestIds.map((requestId, i) =>
+          draftToUsageRow(usageDraft(organizationId, requestId), {
+            createdAt: new Date(h.clock.nowMs() - i * 1000).toISOString(),
+            costMicros: 1500n,
+            waivedMicros: 0n,
+            ledgerEntryId: null,
+            settlementRule: null,
+          }),
+        ),
+      )
+      const url = `/request-logs/metadata-export?organizationId=${organizationId}`
+      const viewer = await h.request({ method: 'GET', url, as: await tokenOf('viewer') })
+      expect(viewer.statusCode).toBe(403)
+
+      const billing = { token: await h.createToken(await h.createAdmin({ role: 'billing' })) }
+      const before = (await h.auditEvents()).length
+      const res = await h.request({ method: 'GET', url, as: billing })
+      expect(res.statusCode, res.body).toBe(200)
+      const lines = res.body
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(lines.map((l) => l.requestId)).toEqual([...requestIds].reverse())
+      expect(lines[0]).toMatchObject({
+        object: 'request_log_metadata',
+        organizationId,
+        modelServed: 'mock',
+        costMicros: '1500',
+        promptTokens: 12,
+      })
+      expect(res.body).not.toContain('"request"')
+      const events = (await h.auditEvents()).slice(before)
+      expect(events.map((e) => e.action)).toEqual(['export.logs'])
+      expect(JSON.parse(events[0]!.after_json!)).toMatchObject({ kind: 'request_log_metadata' })
     })
 
     it('purges only rows past their organization’s retention, with one system audit event', async () => {
