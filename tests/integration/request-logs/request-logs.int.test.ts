@@ -2,7 +2,11 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeySecret } from '../../../src/keys/key-secret.js'
 import { newRequestId } from '../../../src/lib/ids.js'
-import { RETENTION_ACTOR_ID, type RequestCapture } from '../../../src/request-logs/index.js'
+import {
+  RETENTION_ACTOR_ID,
+  createRequestLogWriter,
+  type RequestCapture,
+} from '../../../src/request-logs/index.js'
 import { dialectOf, type Db } from '../../../src/storage/index.js'
 import { draftToUsageRow, insertUsageEvents, type UsageDraft } from '../../../src/usage/index.js'
 import { SETUP_AUDIT, createAdminHarness, type AdminHarness } from '../../support/admin-harness.js'
@@ -423,6 +427,35 @@ for (const dialect of testDialects()) {
       // Nothing left to purge: nothing recorded.
       await h.services.requestLogs.purgeExpired()
       expect((await h.auditEvents()).length).toBe(before + 1)
+    })
+
+    it('bounds the writer: a full queue drops new captures, oversized content is cut after masking', async () => {
+      const organizationId = await h.createOrganization('Bounded Co')
+      await optIn(organizationId)
+      const writer = createRequestLogWriter({ db: h.db, maxPending: 1, maxContentChars: 60 })
+      const secret = `sk-proj-${'x'.repeat(40)}`
+      const base = { organizationId, endpoint: 'chat.completions', createdAtMs: h.clock.nowMs() }
+      const kept = newRequestId()
+      writer.capture({
+        ...base,
+        requestId: kept,
+        request: { messages: [{ role: 'user', content: `${secret} ${'y'.repeat(500)}` }] },
+        response: 'ok',
+      })
+      writer.capture({ ...base, requestId: newRequestId(), request: {}, response: null })
+      await writer.stop()
+      expect(writer.stats()).toMatchObject({ queued: 1, dropped: 1, written: 1 })
+      const row = await h.db
+        .selectFrom('request_logs')
+        .selectAll()
+        .where('request_id', '=', kept)
+        .executeTakeFirstOrThrow()
+      expect(Number(row.truncated)).toBe(1)
+      const stored = JSON.parse(row.request_json) as string
+      expect(typeof stored).toBe('string')
+      expect(stored.length).toBe(60)
+      expect(stored).toContain('[masked:openai_key]')
+      expect(row.request_json).not.toContain('sk-proj-')
     })
 
     it('leaves the setting unchanged when its audit event cannot be written', async () => {
