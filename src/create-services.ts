@@ -38,6 +38,7 @@ import { billingSettingsFrom, createBilling, type BillingConfig } from './billin
 import { createRequestMetering } from './gateway/index.js'
 import { createOutboxService, enabledOutboxTopics, type OutboxTopic } from './outbox/index.js'
 import { deriveKey } from './secrets/derive-key.js'
+import { createRequestLogWriter, createRequestLogsService } from './request-logs/index.js'
 import type { Db } from './storage/index.js'
 
 export interface ServicesDeps {
@@ -65,6 +66,8 @@ export interface ServicesDeps {
    * own transactions; main.ts runs the delivery worker. @default no webhook: nothing enqueued
    */
   webhooks?: { url?: string | undefined; topics: readonly OutboxTopic[] }
+  /** `config.requestLogs.flushIntervalMs`: how long captured content waits for its batch. @default 1000 */
+  requestLogFlushIntervalMs?: number
 }
 
 /**
@@ -186,6 +189,14 @@ export function createServices(deps: ServicesDeps) {
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
     ...onError,
   })
+  const requestLogs = createRequestLogsService({ db, auditLog, clock, invalidation })
+  const requestLog = createRequestLogWriter({
+    db,
+    ...(deps.requestLogFlushIntervalMs !== undefined
+      ? { flushIntervalMs: deps.requestLogFlushIntervalMs }
+      : {}),
+    ...onError,
+  })
   const auditSigner = createAuditSigner(masterKey)
   const auditCheckpointer = createAuditCheckpointer({ db, clock, signer: auditSigner })
   const admin: AdminApiServices = {
@@ -203,6 +214,7 @@ export function createServices(deps: ServicesDeps) {
     billing: billing.ledger,
     pricing,
     budgetPolicies,
+    requestLogs,
     audit: createAuditService({
       db,
       clock,
@@ -238,6 +250,12 @@ export function createServices(deps: ServicesDeps) {
     priceBook,
     /** Budget policies in force, in memory: `budgetBook.policiesFor(…)` on the request path. */
     budgetBook,
+    /**
+     * Captures a /v1 request's prompt and completion, masked, in background batches — only for
+     * organizations that opted in (`AuthenticatedKey.requestLogCapture`). Never throws, never
+     * waits; `requestLog.stop()` writes what is queued before the database closes.
+     */
+    requestLog,
     /** Records balance threshold crossings once (audit + webhook); call after settlement. */
     thresholdEvents,
     /** Upstream adapters; main.ts closes their connection pools on shutdown. */
@@ -262,6 +280,7 @@ export function createServices(deps: ServicesDeps) {
     }),
     stop: () => {
       void billing.stop()
+      void requestLog.stop()
       unsubscribe()
       modelResolver.stop()
       routing.resolver.stop()

@@ -6,6 +6,7 @@ import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
 import { startAuditCheckpointJob } from './audit/index.js'
 import { createOutboxDelivery, outboxSigningKey } from './outbox/index.js'
+import { startRequestLogPurgeJob } from './request-logs/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
 import { createRateLimiterFor } from './rate-limits/index.js'
 import { closeGracefully } from './http/close-gracefully.js'
@@ -108,6 +109,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       webhooks: config.webhooks,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
       onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
+      requestLogFlushIntervalMs: config.requestLogs.flushIntervalMs,
       circuitBreaker: config.routing.circuitBreaker,
       onCircuitChange: (change) => logger.warn(change, 'provider circuit changed state'),
     })
@@ -179,6 +181,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   app.addHook('onClose', async () => {
     // Every settlement already acknowledged to a client is committed before the database closes.
     await services.billing.stop()
+    // Captured content still queued is written too (a crash, unlike a stop, loses it).
+    await services.requestLog.stop()
     services.stop()
     await services.providers.close()
     await invalidation.close()
@@ -217,6 +221,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     outboxDelivery.start()
     app.addHook('onClose', () => outboxDelivery.stop())
   }
+  // Expired request logs go at start and every interval; each purge is audited (system actor).
+  const requestLogPurge = startRequestLogPurgeJob({
+    purge: services.admin.requestLogs.purgeExpired,
+    intervalMs: config.requestLogs.purgeIntervalMs,
+    logger,
+  })
+  app.addHook('onClose', () => requestLogPurge.stop())
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {

@@ -100,6 +100,8 @@ export const AUDIT_ACTIONS = {
   'export.prompt_audit': high('data_access'),
   'retention.update': high('data_access'),
   'request_log.capture_update': high('data_access'),
+  'request_log.view': low('data_access'),
+  'request_log.retention_purge': low('data_access'),
   'audit_log.view': low('data_access'),
   'audit_log.export': low('data_access'),
   'audit_log.verify': low('data_access'),

@@ -134,6 +134,9 @@ export const AUDIT_TARGETS = {
   },
   export: { fields: ['kind', 'filters', 'rows', 'format', 'sha256', 'period'], secret: [] },
   settings: { fields: ['name', 'value'], secret: [] },
+  request_log_settings: { fields: ['captureEnabled', 'retentionDays'], secret: [] },
+  /** A request's captured content: never the content itself, only what was read or purged. */
+  request_log: { fields: ['endpoint', 'retentionDays', 'cutoff', 'rows'], secret: [] },
 } as const satisfies Record<string, { fields: readonly string[]; secret: readonly string[] }>
 
 export type AuditTargetType = keyof typeof AUDIT_TARGETS

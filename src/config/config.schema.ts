@@ -153,6 +153,22 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    requestLogs: z
+      .object({
+        /**
+         * @default 3600000 (1 h) — how often the gateway purges captured request content older
+         * than each organization's retention (also once at start).
+         */
+        purgeIntervalMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(60 * 60_000),
+        /** @default 1000 — how long captured content waits in memory for its batch write. */
+        flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         /** @default 30000 — how long in-flight requests (streams too) may run after SIGTERM. */

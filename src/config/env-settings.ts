@@ -23,6 +23,16 @@ export const ENV_SETTINGS = [
     path: ['audit', 'checkpointIntervalMs'],
     kind: 'int',
   },
+  {
+    env: 'FERRY_REQUEST_LOGS_PURGE_INTERVAL_MS',
+    path: ['requestLogs', 'purgeIntervalMs'],
+    kind: 'int',
+  },
+  {
+    env: 'FERRY_REQUEST_LOGS_FLUSH_INTERVAL_MS',
+    path: ['requestLogs', 'flushIntervalMs'],
+    kind: 'int',
+  },
   { env: 'FERRY_PROVIDERS_BUILTIN_MOCK', path: ['providers', 'builtinMock'], kind: 'bool' },
   {
     env: 'FERRY_BUDGETS_WEBHOOK_URL',

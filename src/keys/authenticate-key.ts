@@ -23,6 +23,12 @@ export interface AuthenticatedKey extends CachedKey {
   readonly rateLimits: RateLimits
   readonly organizationActive: boolean
   readonly organizationRateLimits: RateLimits
+  /**
+   * The organization opted in to prompt and completion capture (request logs): only then does
+   * the request path hand its content to `requestLog.capture`. Invalidated with the
+   * organization, like its status and rate limits.
+   */
+  readonly requestLogCapture: boolean
 }
 
 export interface KeyAuthenticator {
@@ -56,6 +62,7 @@ export function createKeyAuthenticator(deps: {
       organizationRateLimits: row.organization_rate_limits_json
         ? (JSON.parse(row.organization_rate_limits_json) as RateLimits)
         : {},
+      requestLogCapture: Number(row.request_log_capture_enabled ?? 0) === 1,
       hash: Buffer.from(row.secret_hash, 'hex'),
       previousHash: row.previous_secret_hash ? Buffer.from(row.previous_secret_hash, 'hex') : null,
       previousHashExpiresAtMs: row.previous_hash_expires_at

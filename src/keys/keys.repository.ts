@@ -72,10 +72,16 @@ export async function findKeyForAuthentication(db: Db, keyId: string) {
   return db
     .selectFrom('api_keys')
     .innerJoin('organizations', 'organizations.organization_id', 'api_keys.organization_id')
+    .leftJoin(
+      'request_log_settings',
+      'request_log_settings.organization_id',
+      'api_keys.organization_id',
+    )
     .selectAll('api_keys')
     .select([
       'organizations.status as organization_status',
       'organizations.rate_limits_json as organization_rate_limits_json',
+      'request_log_settings.capture_enabled as request_log_capture_enabled',
     ])
     .where('api_keys.key_id', '=', keyId)
     .executeTakeFirst()

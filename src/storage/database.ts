@@ -12,10 +12,18 @@ import type { BudgetTables } from '../budgets/budget-policies.table.js'
 import type { SettingsTable } from './settings.table.js'
 import type { UsageTables } from '../usage/usage.table.js'
 import type { OutboxTables } from '../outbox/outbox.table.js'
+import type { RequestLogTables } from '../request-logs/request-logs.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
 export interface Database
-  extends AuditTables, AdminTables, LedgerTables, BudgetTables, UsageTables, OutboxTables {
+  extends
+    AuditTables,
+    AdminTables,
+    LedgerTables,
+    BudgetTables,
+    UsageTables,
+    OutboxTables,
+    RequestLogTables {
   settings: SettingsTable
   organizations: OrganizationsTable
   api_keys: ApiKeysTable

@@ -8,6 +8,7 @@ import type { PricingService } from '../../pricing/index.js'
 import type { BudgetPoliciesService } from '../../budgets/index.js'
 import type { RoutingAdmin } from '../../routing/index.js'
 import type { OutboxService } from '../../outbox/index.js'
+import type { RequestLogsService } from '../../request-logs/index.js'
 
 /** Every service an admin route handler may call, built once by the composition root. */
 export interface AdminApiServices extends AdminServices {
@@ -22,4 +23,6 @@ export interface AdminApiServices extends AdminServices {
   routing: RoutingAdmin
   /** Webhook deliveries (the outbox): states and retries. */
   webhooks: OutboxService
+  /** Request logging opt-ins, audited reads and exports of captured content. */
+  requestLogs: RequestLogsService
 }

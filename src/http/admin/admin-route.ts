@@ -13,9 +13,15 @@ export type AdminHttpMethod = (typeof ADMIN_HTTP_METHODS)[number]
  */
 export type RouteAccess = Permission | 'authenticated' | 'public'
 
-/** A route that changes state names its audit action; one that does not says so. */
+/**
+ * A route that changes state names its audit action; one that does not says so. A sensitive
+ * read (an export, a prompt-level read) records its event through its service and names that
+ * action in `records`, so the route applies its reason rule (a high-risk read is refused
+ * without a reason, and a denial of it is recorded).
+ */
 type AuditDeclaration =
-  { action: AuditAction; readOnly?: never } | { readOnly: true; action?: never }
+  | { action: AuditAction; readOnly?: never; records?: never }
+  | { readOnly: true; action?: never; records?: AuditAction }
 
 /** Writes and clears the session cookie, for the routes that log in and out. */
 export interface SessionCookieControl {
@@ -86,6 +92,8 @@ export interface AdminRoute {
   readonly permission: RouteAccess
   /** The audit action a state-changing route writes exactly one event of; null when read-only. */
   readonly action: AuditAction | null
+  /** The action a read-only route records through its service (its reason rule applies). */
+  readonly records: AuditAction | null
   readonly schemas: {
     readonly body: z.ZodType
     readonly query: z.ZodType
@@ -109,6 +117,7 @@ function toRoute<TBody, TQuery, TParams>(
     summary: spec.summary,
     permission: access.permission,
     action: spec.action ?? null,
+    records: spec.records ?? null,
     schemas: Object.freeze({
       body: spec.body ?? EMPTY,
       query: spec.query ?? EMPTY,

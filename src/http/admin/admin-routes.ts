@@ -12,6 +12,7 @@ import { PRICING_ROUTES } from './pricing.routes.js'
 import { BUDGET_ROUTES } from './budgets.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
 import { WEBHOOK_ROUTES } from './webhooks.routes.js'
+import { REQUEST_LOG_ROUTES } from './request-logs.routes.js'
 
 /**
  * The route catalogue: every admin API route, declared once. The admin plugin registers these,
@@ -33,6 +34,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...BUDGET_ROUTES,
   ...BILLING_ROUTES,
   ...WEBHOOK_ROUTES,
+  ...REQUEST_LOG_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */

@@ -63,12 +63,13 @@ export function buildAdminOpenApi(
       })),
     ]
     const hasBody = route.method !== 'GET' && route.method !== 'DELETE'
+    const audited = route.action ?? route.records
     paths[path] ??= {}
     paths[path][route.method.toLowerCase()] = {
       summary: route.summary,
       'x-ferry-permission': route.permission,
-      'x-ferry-audit-action': route.action,
-      'x-ferry-reason-required': route.action !== null && isHighRisk(route.action),
+      'x-ferry-audit-action': audited,
+      'x-ferry-reason-required': audited !== null && isHighRisk(audited),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(hasBody
         ? {

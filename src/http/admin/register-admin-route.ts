@@ -61,8 +61,9 @@ async function runRoute(options: {
   const params = parseWith(route.schemas.params, request.params)
   const query = parseWith(route.schemas.query, request.query ?? {})
   const body = parseWith(route.schemas.body, rawBody)
-  // Refuse a high-risk change without a reason before the handler does any work.
-  audit.reason = route.action ? checkReason(route.action, audit.reason) : null
+  // Refuse a high-risk change (or sensitive read) without a reason before the handler runs.
+  const audited = route.action ?? route.records
+  audit.reason = audited ? checkReason(audited, audit.reason) : null
 
   const ctx: AdminRouteContext<unknown, unknown, unknown> = {
     body,
@@ -93,14 +94,15 @@ async function recordDenial(options: {
   audit: AuditContext
 }) {
   const { route, services, audit } = options
-  if (route.action === null || !isHighRisk(route.action)) return
+  const attempted = route.action ?? route.records
+  if (attempted === null || !isHighRisk(attempted)) return
   await services.auditLog.record(
     { ...audit, reason: null },
     {
       action: 'admin.access_denied',
       outcome: 'denied',
       evidence: {
-        attemptedAction: route.action,
+        attemptedAction: attempted,
         requiredPermission: route.permission,
         method: route.method,
         route: `/admin/v1${route.url}`,

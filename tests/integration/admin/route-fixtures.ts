@@ -332,6 +332,17 @@ export const ROUTE_FIXTURES: Readonly<Record<string, RouteFixture>> = {
       body: { name: 'Renamed Co', rateLimits: { requestsPerMinute: 100 } },
     }),
   },
+  'PUT /orgs/:organizationId/request-logging': {
+    prepare: async (h) => ({
+      as: { token: h.ownerToken },
+      params: { organizationId: await h.createOrganization() },
+      body: {
+        captureEnabled: true,
+        retentionDays: 14,
+        ...reason('customer_requested_prompt_audit'),
+      },
+    }),
+  },
   'POST /orgs/:organizationId/suspend': {
     prepare: async (h) => ({
       as: { token: h.ownerToken },

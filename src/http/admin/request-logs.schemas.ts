@@ -1,0 +1,85 @@
+import { z } from 'zod'
+import { isWellFormedRequestId } from '../../lib/ids.js'
+import {
+  MAX_RETENTION_DAYS,
+  MIN_RETENTION_DAYS,
+  type RequestLog,
+  type RequestLogSettings,
+} from '../../request-logs/index.js'
+import type { UsageEvent } from '../../usage/index.js'
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
+
+/** An ISO 8601 date or date-time, normalised to the stored form so it compares as text. */
+const Timestamp = z
+  .string()
+  .refine(
+    (value) => ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)),
+    'must be an ISO 8601 date or date-time with an offset, such as 2026-01-31T00:00:00Z',
+  )
+  .transform((value) => new Date(value).toISOString())
+
+/** `PUT /orgs/:organizationId/request-logging`. */
+export const RequestLoggingBody = z.strictObject({
+  /** Capture prompts and completions (masked) for this organization. */
+  captureEnabled: z.boolean(),
+  /** Days captured content is kept. @default the current value (30 for a first opt-in) */
+  retentionDays: z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS).optional(),
+})
+
+export const RequestIdParams = z.strictObject({
+  requestId: z.string().refine(isWellFormedRequestId, 'must be a request id (req_…)'),
+})
+
+/** `GET /request-logs/export`: one organization, optionally a time slice [from, to). */
+export const ExportRequestLogsQuery = z
+  .strictObject({
+    organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
+    from: Timestamp.optional(),
+    to: Timestamp.optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: 'must not be after `to`',
+    path: ['from'],
+  })
+
+export function requestLogSettingsJson(settings: RequestLogSettings) {
+  return {
+    object: 'request_logging',
+    organizationId: settings.organizationId,
+    captureEnabled: settings.captureEnabled,
+    retentionDays: settings.retentionDays,
+    updatedAt: settings.updatedAt,
+  }
+}
+
+/** A request log with its usage event's metadata (null until the usage writer records it). */
+export function requestLogViewJson(view: { log: RequestLog; usage: UsageEvent | null }) {
+  const { log, usage } = view
+  return {
+    object: 'request_log',
+    requestId: log.requestId,
+    organizationId: log.organizationId,
+    endpoint: log.endpoint,
+    createdAt: log.createdAt,
+    request: log.request,
+    response: log.response,
+    maskedCount: log.maskedCount,
+    truncated: log.truncated,
+    usage: usage
+      ? {
+          keyLabel: usage.keyLabel,
+          modelRequested: usage.modelRequested,
+          modelServed: usage.modelServed,
+          provider: usage.provider,
+          httpStatus: usage.httpStatus,
+          errorCode: usage.errorCode,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          costMicros: usage.costMicros.toString(),
+          latencyMs: usage.latencyMs,
+          streamOutcome: usage.streamOutcome,
+        }
+      : null,
+  }
+}
