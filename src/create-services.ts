@@ -36,7 +36,13 @@ import {
 } from './budgets/index.js'
 import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
 import { createRequestMetering } from './gateway/index.js'
-import { createOutboxService, enabledOutboxTopics, type OutboxTopic } from './outbox/index.js'
+import {
+  createOutboxService,
+  enabledOutboxTopics,
+  enqueueOutbox,
+  type OutboxTopic,
+} from './outbox/index.js'
+import { rowToUsageEvent, type UsageEventsTable } from './usage/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import { createRequestLogWriter, createRequestLogsService } from './request-logs/index.js'
 import type { Db } from './storage/index.js'
@@ -188,6 +194,22 @@ export function createServices(deps: ServicesDeps) {
     clock,
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
     ...onError,
+    // Usage events reach the webhook through the outbox, enqueued in their own transaction.
+    ...(outboxTopics.has('usage')
+      ? {
+          onUsageRows: (trx: Db, rows: readonly UsageEventsTable[]) =>
+            enqueueOutbox(
+              trx,
+              rows.map((row) => ({
+                topic: 'usage' as const,
+                // Request IDs are the client's to choose and may repeat; usage IDs never do.
+                eventId: row.usage_id,
+                payload: rowToUsageEvent({ ...row, refunded_micros: 0n }),
+              })),
+              { nowMs: clock.nowMs() },
+            ),
+        }
+      : {}),
   })
   const requestLogs = createRequestLogsService({ db, auditLog, clock, invalidation })
   const requestLog = createRequestLogWriter({

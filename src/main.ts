@@ -174,6 +174,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       providers: services.providers,
       routing: services.routing,
       metering: services.metering,
+      requestLog: services.requestLog,
       clock,
       bodyLimitBytes: config.server.bodyLimitBytes,
     },

@@ -93,6 +93,7 @@ export function buildTestApp(options: {
       providers: services.providers,
       routing: services.routing,
       metering: services.metering,
+      requestLog: services.requestLog,
       clock,
       bodyLimitBytes: server.bodyLimitBytes,
     },

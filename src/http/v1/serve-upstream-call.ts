@@ -47,6 +47,7 @@ import {
   type UsageTrace,
 } from './usage-trace.js'
 import type { UsageDraft } from '../../usage/index.js'
+import type { RequestLogWriter } from '../../request-logs/index.js'
 
 /** What the inference routes share. */
 export interface UpstreamCallDeps {
@@ -63,6 +64,8 @@ export interface UpstreamCallDeps {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   /** Prices, budgets and balance holds; without it requests are not metered (tests, bench). */
   metering?: RequestMetering
+  /** Prompt and completion capture for organizations that opted in (never waits, never throws). */
+  requestLog?: Pick<RequestLogWriter, 'capture'>
 }
 
 /** One endpoint's differences: how to call the adapter and how to frame its stream. */
@@ -227,6 +230,18 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
     if (trace.budget !== null && metered !== null) trace.budget.heldMicros = metered.heldMicros
     return takeUsageDraft(request, { trace, clock: deps.clock, end })
   }
+  /** Queue the request's content for capture, where its organization opted in. */
+  const capture = (response: unknown) => {
+    if (key.requestLogCapture && deps.requestLog)
+      deps.requestLog.capture({
+        organizationId: key.organizationId,
+        requestId: request.id,
+        endpoint: spec.endpoint,
+        request: body,
+        response,
+        createdAtMs: trace.startedMs,
+      })
+  }
   const answered = (err: unknown) =>
     answerOf(err, { bodyLimitBytes: deps.bodyLimitBytes, clientLeft: clientLeft(abort) })
   const abort = new AbortController()
@@ -288,6 +303,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
         const err = failure(result)
         const end = failedEnd(result.attempts, { targets: call.plan.targets, abort })
         await settleMoney(end, usageAt({ ...answered(err), settlementOutcome: outcomeOf(end) }))
+        capture(null)
         throw err
       }
       const { value, target } = result
@@ -308,6 +324,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
       const out = value.body as TBodyOut & { model?: unknown }
       if (typeof out === 'object' && out !== null && 'model' in out)
         out.model = servedModelOf(out.model, target.model)
+      capture(out)
       void reply.headers(servedHeaders(target))
       return out
     } catch (err) {
@@ -331,6 +348,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
     settleMoney,
     usageAt,
     answered,
+    capture: key.requestLogCapture && deps.requestLog ? capture : null,
     metered,
     servedHeaders,
     attempt: () =>
@@ -365,6 +383,8 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     settleMoney: (end: MeteredEnd, usage: UsageDraft | null) => Promise<void>
     usageAt: (end: Parameters<typeof takeUsageDraft>[1]['end']) => UsageDraft | null
     answered: (err: unknown) => { httpStatus: number; errorCode: string | null }
+    /** Queues the content for capture where the organization opted in (a no-op otherwise). */
+    capture: ((response: unknown) => void) | null
     metered: MeteredRequest | null
     servedHeaders: (target: PlannedTarget) => Record<string, string>
     attempt: () => Promise<AttemptsResult<PrimedUpstream<TItem>>>
@@ -391,11 +411,14 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
       end,
       run.usageAt({ ...run.answered(err), settlementOutcome: outcomeOf(end) }),
     )
+    run.capture?.(null)
     throw err
   }
   const { stream, items } = result.value
   const target = result.target
   const served = (reported: unknown) => servedModelOf(reported, target.model)
+  // The frames the client received, kept only where the organization captures content.
+  const frames = run.capture ? createFrameCapture() : null
   let settled: Promise<void> | null = null
   const settleStream = (end: RelayEnd | 'failed_before_headers', failedWith?: unknown) =>
     (settled ??= (async () => {
@@ -435,6 +458,7 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
           stream: { outcome: streamOutcome, chunksDelivered: outcome.chunksDelivered },
         }),
       )
+      if (frames !== null) run.capture?.(frames.text())
     })())
   let failedWith: unknown
   try {
@@ -444,7 +468,11 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
       reply,
       items: run.metered ? extendingHold(items, { stream, metered: run.metered }) : items,
       abort,
-      encode: (item) => spec.frame(item, stream, served),
+      encode: (item) => {
+        const frame = spec.frame(item, stream, served)
+        if (frame !== null) frames?.add(frame)
+        return frame
+      },
       headersAtStart: () => run.servedHeaders(target),
       encodeError: (error) => spec.frameError(error),
       trailer: spec.trailer,
@@ -467,6 +495,23 @@ async function serveStream<TBody extends { model: string }, TBodyOut, TItem>(
     )
   }
   return undefined
+}
+
+/** What a captured stream keeps of its frames: the capture writer cuts at 256 KiB anyway. */
+const CAPTURED_STREAM_MAX_CHARS = 256 * 1024
+
+/** The SSE frames of a captured stream, up to a bound (a long stream never grows memory). */
+function createFrameCapture() {
+  const parts: string[] = []
+  let size = 0
+  return {
+    add(frame: string) {
+      if (size >= CAPTURED_STREAM_MAX_CHARS) return
+      parts.push(frame)
+      size += frame.length
+    },
+    text: () => parts.join(''),
+  }
 }
 
 /** How many items pass between two looks at the output a windowed hold still covers. */

@@ -11,6 +11,7 @@ import { registerInferenceRoutes } from './inference.routes.js'
 import type { RequestMetering } from '../../gateway/index.js'
 import { registerModelsRoutes } from './models.routes.js'
 import { registerUsageFallback } from './usage-trace.js'
+import type { RequestLogWriter } from '../../request-logs/index.js'
 
 /** What the customer API needs from the composition root. */
 export interface V1Deps {
@@ -30,6 +31,8 @@ export interface V1Deps {
   budgetStateOf?: (key: AuthenticatedKey) => BudgetState
   /** Prices, budgets and balance holds (createServices' `metering`); unmetered without it. */
   metering?: RequestMetering
+  /** Prompt and completion capture for organizations that opted in. @default none */
+  requestLog?: Pick<RequestLogWriter, 'capture'>
   /** For mapping errors written inside a stream. @default 1 MiB */
   bodyLimitBytes?: number
 }
