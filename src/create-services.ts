@@ -34,10 +34,16 @@ import {
   createThresholdEvents,
   createWebhookSender,
 } from './budgets/index.js'
-import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
-import { createRequestMetering } from './gateway/index.js'
+import {
+  DEFAULT_BILLING_SETTINGS,
+  billingSettingsFrom,
+  createBilling,
+  type BillingConfig,
+} from './billing/index.js'
+import { createMonthToDate, createRequestMetering, seedMonthToDate } from './gateway/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import type { Db } from './storage/index.js'
+import { createUsageService } from './usage/index.js'
 
 export interface ServicesDeps {
   db: Db
@@ -178,6 +184,12 @@ export function createServices(deps: ServicesDeps) {
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
     ...onError,
   })
+  const monthToDate = createMonthToDate(clock)
+  const usage = createUsageService({
+    db,
+    auditLog,
+    currency: deps.billing?.currency ?? DEFAULT_BILLING_SETTINGS.currency,
+  })
   const auditSigner = createAuditSigner(masterKey)
   const auditCheckpointer = createAuditCheckpointer({ db, clock, signer: auditSigner })
   const admin: AdminApiServices = {
@@ -195,6 +207,7 @@ export function createServices(deps: ServicesDeps) {
     billing: billing.ledger,
     pricing,
     budgetPolicies,
+    usage,
     audit: createAuditService({
       db,
       clock,
@@ -230,8 +243,16 @@ export function createServices(deps: ServicesDeps) {
     providers: createProviderRegistry(),
     /** The ledger: `billing.holds` is the request path's API (place, settle, release). */
     billing,
+    /** Usage pages, aggregates and the audited CSV export (also `admin.usage`). */
+    usage,
+    /**
+     * Load this month's spend and tokens per key and organization from the usage events into
+     * the monthly caps' counters; main.ts awaits it before serving.
+     */
+    seedMonthToDate: () => seedMonthToDate({ db, clock, monthToDate }),
     /** Prices, budget decisions and balance holds for each /v1 request. */
     metering: createRequestMetering({
+      monthToDate,
       priceBook,
       budgetBook,
       holds: billing.holds,

@@ -8,6 +8,7 @@ import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { orgsCommand } from './commands/orgs.js'
 import { startCommand } from './commands/start.js'
+import { usageCommand } from './commands/usage.js'
 
 /** Exit codes: 1 for a failure, 2 for bad configuration or usage. */
 const EXIT_CONFIG = 2
@@ -30,6 +31,7 @@ export function buildCli(): Command {
     .addCommand(adminCommand())
     .addCommand(orgsCommand())
     .addCommand(keysCommand())
+    .addCommand(usageCommand())
     .showHelpAfterError()
     .exitOverride()
 }

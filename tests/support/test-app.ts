@@ -44,6 +44,8 @@ export function buildTestApp(options: {
   billing?: Partial<Config['billing']>
   /** Replace the admin route catalogue (tests of the route helper itself). */
   adminRoutes?: readonly AdminRoute[]
+  /** `usage.customerReadEnabled`: serve `GET /v1/ferry/usage`. @default false */
+  usageCustomerRead?: boolean
 }) {
   // As startGateway does: the tokenizer is loaded before any request needs it.
   loadTokenizer()
@@ -87,7 +89,12 @@ export function buildTestApp(options: {
       metering: services.metering,
       clock,
       bodyLimitBytes: server.bodyLimitBytes,
+      ...(options.usageCustomerRead ? { usage: services.usage } : {}),
     },
+  })
+  // As startGateway does before serving: monthly caps count this month's stored usage.
+  app.addHook('onReady', async () => {
+    await services.seedMonthToDate()
   })
   app.addHook('onClose', () => {
     services.stop()

@@ -7,6 +7,7 @@ import type { ProviderAccountsService } from '../../provider-accounts/index.js'
 import type { PricingService } from '../../pricing/index.js'
 import type { BudgetPoliciesService } from '../../budgets/index.js'
 import type { RoutingAdmin } from '../../routing/index.js'
+import type { UsageService } from '../../usage/index.js'
 
 /** Every service an admin route handler may call, built once by the composition root. */
 export interface AdminApiServices extends AdminServices {
@@ -19,4 +20,6 @@ export interface AdminApiServices extends AdminServices {
   budgetPolicies: BudgetPoliciesService
   /** Route policies (versions, publishing) and the live routing state (dry-run, health). */
   routing: RoutingAdmin
+  /** Usage events: pages, aggregates, the audited CSV export. */
+  usage: UsageService
 }

@@ -11,6 +11,7 @@ import { ROUTE_POLICY_ROUTES } from './route-policies.routes.js'
 import { PRICING_ROUTES } from './pricing.routes.js'
 import { BUDGET_ROUTES } from './budgets.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
+import { USAGE_ROUTES } from './usage.routes.js'
 
 /**
  * The route catalogue: every admin API route, declared once. The admin plugin registers these,
@@ -31,6 +32,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...PRICING_ROUTES,
   ...BUDGET_ROUTES,
   ...BILLING_ROUTES,
+  ...USAGE_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */

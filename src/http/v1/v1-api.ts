@@ -11,6 +11,8 @@ import { registerInferenceRoutes } from './inference.routes.js'
 import type { RequestMetering } from '../../gateway/index.js'
 import { registerModelsRoutes } from './models.routes.js'
 import { registerUsageFallback } from './usage-trace.js'
+import { registerCustomerUsageRoutes } from './usage.routes.js'
+import type { UsageService } from '../../usage/index.js'
 
 /** What the customer API needs from the composition root. */
 export interface V1Deps {
@@ -32,6 +34,11 @@ export interface V1Deps {
   metering?: RequestMetering
   /** For mapping errors written inside a stream. @default 1 MiB */
   bodyLimitBytes?: number
+  /**
+   * Serves `GET /v1/ferry/usage` (a key's own usage) when given: main.ts passes it only with
+   * `usage.customerReadEnabled`. @default absent (the route answers 404 like any unknown URL)
+   */
+  usage?: UsageService
 }
 
 const NO_POLICIES = Object.freeze({ global: null, organization: null })
@@ -50,6 +57,12 @@ export function v1ApiPlugin(deps: V1Deps): FastifyPluginAsync {
     registerKeyAuthentication(app, deps.keyAuthenticator)
     if (deps.metering) registerUsageFallback(app, { metering: deps.metering, clock: deps.clock })
     registerModelsRoutes(app, { ...deps, routing })
+    if (deps.usage)
+      registerCustomerUsageRoutes(app, {
+        usage: deps.usage,
+        rateLimiter: deps.rateLimiter,
+        clock: deps.clock,
+      })
     registerInferenceRoutes(app, {
       ...deps,
       routing,
