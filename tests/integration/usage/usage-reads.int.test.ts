@@ -121,6 +121,22 @@ for (const dialect of testDialects()) {
       expect(seen.every((e) => typeof e.costMicros === 'string')).toBe(true)
     })
 
+    it('keeps an admin in a support session to that organization', async () => {
+      const support = await h.createAdmin({ role: 'support' })
+      const token = await h.createToken(support)
+      await h.services.supportSessions.start(SETUP_AUDIT, {
+        adminId: support.adminId,
+        organizationId: orgA,
+        durationMs: 60 * 60_000,
+      })
+      const own = await get('/usage?limit=500', { token })
+      expect(own.statusCode, own.body).toBe(200)
+      expect(own.json<WirePage>().data).toHaveLength(rowsA.length)
+      const other = await get(`/usage/aggregates?groupBy=day&organizationId=${orgB}`, { token })
+      expect(other.statusCode).toBe(403)
+      expect(other.json()).toMatchObject({ error: { code: 'permission_denied' } })
+    })
+
     it('refuses a cursor it did not write', async () => {
       const res = await get(`/usage?organizationId=${orgA}&cursor=bm90LWEtY3Vyc29y`)
       expect(res.statusCode).toBe(400)
