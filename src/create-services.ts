@@ -34,18 +34,23 @@ import {
   createThresholdEvents,
   createWebhookSender,
 } from './budgets/index.js'
-import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
-import { createRequestMetering } from './gateway/index.js'
+import {
+  DEFAULT_BILLING_SETTINGS,
+  billingSettingsFrom,
+  createBilling,
+  type BillingConfig,
+} from './billing/index.js'
+import { createMonthToDate, createRequestMetering, seedMonthToDate } from './gateway/index.js'
 import {
   createOutboxService,
   enabledOutboxTopics,
   enqueueOutbox,
   type OutboxTopic,
 } from './outbox/index.js'
-import { rowToUsageEvent, type UsageEventsTable } from './usage/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import { createRequestLogWriter, createRequestLogsService } from './request-logs/index.js'
 import type { Db } from './storage/index.js'
+import { createUsageService, rowToUsageEvent, type UsageEventsTable } from './usage/index.js'
 
 export interface ServicesDeps {
   db: Db
@@ -219,6 +224,12 @@ export function createServices(deps: ServicesDeps) {
       : {}),
     ...onError,
   })
+  const monthToDate = createMonthToDate(clock)
+  const usage = createUsageService({
+    db,
+    auditLog,
+    currency: deps.billing?.currency ?? DEFAULT_BILLING_SETTINGS.currency,
+  })
   const auditSigner = createAuditSigner(masterKey)
   const auditCheckpointer = createAuditCheckpointer({ db, clock, signer: auditSigner })
   const admin: AdminApiServices = {
@@ -237,6 +248,7 @@ export function createServices(deps: ServicesDeps) {
     pricing,
     budgetPolicies,
     requestLogs,
+    usage,
     audit: createAuditService({
       db,
       clock,
@@ -284,8 +296,16 @@ export function createServices(deps: ServicesDeps) {
     providers: createProviderRegistry(),
     /** The ledger: `billing.holds` is the request path's API (place, settle, release). */
     billing,
+    /** Usage pages, aggregates and the audited CSV export (also `admin.usage`). */
+    usage,
+    /**
+     * Load this month's spend and tokens per key and organization from the usage events into
+     * the monthly caps' counters; main.ts awaits it before serving.
+     */
+    seedMonthToDate: () => seedMonthToDate({ db, clock, monthToDate }),
     /** Prices, budget decisions and balance holds for each /v1 request. */
     metering: createRequestMetering({
+      monthToDate,
       priceBook,
       budgetBook,
       holds: billing.holds,

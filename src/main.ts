@@ -144,6 +144,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   // Balances loaded and holds left by a crashed process released before the first request;
   // this also starts the periodic hold reaper.
   await services.billing.start()
+  // Monthly caps count from what this month's usage events already hold, not from zero.
+  const seeded = await services.seedMonthToDate()
+  logger.info(seeded, 'month-to-date usage loaded for monthly caps')
   // Token counts (aborted streams, prompts for holds) must never load the tables mid-request.
   loadTokenizer()
   try {
@@ -177,6 +180,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       requestLog: services.requestLog,
       clock,
       bodyLimitBytes: config.server.bodyLimitBytes,
+      ...(config.usage.customerReadEnabled ? { usage: services.usage } : {}),
     },
   })
   app.addHook('onClose', async () => {

@@ -9,6 +9,7 @@ import { migrateCommand } from './commands/migrate.js'
 import { orgsCommand } from './commands/orgs.js'
 import { startCommand } from './commands/start.js'
 import { webhooksCommand } from './commands/webhooks.js'
+import { usageCommand } from './commands/usage.js'
 
 /** Exit codes: 1 for a failure, 2 for bad configuration or usage. */
 const EXIT_CONFIG = 2
@@ -32,6 +33,7 @@ export function buildCli(): Command {
     .addCommand(orgsCommand())
     .addCommand(keysCommand())
     .addCommand(webhooksCommand())
+    .addCommand(usageCommand())
     .showHelpAfterError()
     .exitOverride()
 }

@@ -264,6 +264,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    usage: z
+      .object({
+        /**
+         * @default false — serve `GET /v1/ferry/usage`: a customer key reads its own usage
+         * events and totals. Off, the route does not exist (404 like any unknown URL).
+         */
+        customerReadEnabled: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     routing: z
       .object({
         /**

@@ -67,6 +67,7 @@ export const ENV_SETTINGS = [
     path: ['billing', 'approvalThresholdMicros'],
     kind: 'int',
   },
+  { env: 'FERRY_USAGE_CUSTOMER_READ', path: ['usage', 'customerReadEnabled'], kind: 'bool' },
   {
     env: 'FERRY_ADMIN_SESSION_IDLE_TIMEOUT_MS',
     path: ['admin', 'sessionIdleTimeoutMs'],

@@ -28,3 +28,5 @@ export {
   type RequestMeteringDeps,
 } from './request-metering.js'
 export { buildUsageDraft, type UsageCaller, type UsageFacts } from './usage-draft.js'
+export { createMonthToDate, monthOf, type MonthToDate } from './month-to-date.js'
+export { seedMonthToDate } from './seed-month-to-date.js'

@@ -1,6 +1,7 @@
 import type { Micros } from '../billing/index.js'
 import type { Clock } from '../lib/clock.js'
 import type { TokenUsage } from '../providers/index.js'
+import type { ScopeUsage } from '../usage/index.js'
 
 /** Spend and tokens of the current UTC calendar month, per budget scope (`org:…`, `key:…`). */
 export interface MonthToDate {
@@ -9,14 +10,21 @@ export interface MonthToDate {
     caller: { organizationId: string; keyId: string },
     settled: { usage: TokenUsage; costMicros: Micros },
   ): void
+  /**
+   * Replace the totals of `month` (`YYYY-MM`, UTC) by what the usage events stored for it, so a
+   * restart does not forget the month so far. Ignored (returns false) when `month` is no longer
+   * the current month: the seed was read across a month's end and the new month starts at zero.
+   */
+  seed(month: string, scopes: readonly ScopeUsage[]): boolean
 }
 
-const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7)
+/** The UTC calendar month (`YYYY-MM`) of an instant. */
+export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(0, 7)
 
 /**
- * Month-to-date totals kept by this process from the settlements it made, reset when the UTC
- * month turns. They start from zero when the process starts: until usage events are stored
- * (issue 8) a restart forgets the month so far, so monthly caps count from the start.
+ * Month-to-date totals kept by this process, reset when the UTC month turns: seeded at start
+ * from the month's stored usage events (seedMonthToDate), then counted from the settlements this
+ * process makes. Several gateway processes each count their own settlements after the seed.
  */
 export function createMonthToDate(clock: Clock): MonthToDate {
   let month = monthOf(clock.nowMs())
@@ -42,6 +50,14 @@ export function createMonthToDate(clock: Clock): MonthToDate {
           spendMicros: was.spendMicros + costMicros,
         })
       }
+    },
+    seed: (seededMonth, scopes) => {
+      current()
+      if (seededMonth !== month) return false
+      byScope = new Map(
+        scopes.map((s) => [s.scope, { tokens: s.tokens, spendMicros: s.spendMicros }]),
+      )
+      return true
     },
   }
 }

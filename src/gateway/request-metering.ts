@@ -46,6 +46,8 @@ export interface RequestMeteringDeps {
    * once durable. Settled requests write theirs in the settlement's transaction.
    */
   recordUsage: (usage: UsageDraft) => Promise<void>
+  /** Month-to-date totals for monthly caps (seeded at start). @default a fresh, empty one */
+  monthToDate?: MonthToDate
 }
 
 /** The caller's side of a request, as metering sees it. */
@@ -136,7 +138,7 @@ const priceKey = (target: PlannedTarget) => `${target.account.label}\u0000${targ
  */
 export function createRequestMetering(deps: RequestMeteringDeps): RequestMetering {
   const windowTokens = deps.holdWindowTokens ?? 4096
-  const monthToDate: MonthToDate = createMonthToDate(deps.clock)
+  const monthToDate: MonthToDate = deps.monthToDate ?? createMonthToDate(deps.clock)
   const onError = deps.onBackgroundError ?? (() => undefined)
 
   return {

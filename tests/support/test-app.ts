@@ -48,6 +48,8 @@ export function buildTestApp(options: {
   budgets?: ServicesDeps['budgets']
   /** The `webhooks` config section: with a URL, audit events are enqueued in the outbox. */
   webhooks?: Partial<Config['webhooks']>
+  /** `usage.customerReadEnabled`: serve `GET /v1/ferry/usage`. @default false */
+  usageCustomerRead?: boolean
 }) {
   // As startGateway does: the tokenizer is loaded before any request needs it.
   loadTokenizer()
@@ -96,7 +98,12 @@ export function buildTestApp(options: {
       requestLog: services.requestLog,
       clock,
       bodyLimitBytes: server.bodyLimitBytes,
+      ...(options.usageCustomerRead ? { usage: services.usage } : {}),
     },
+  })
+  // As startGateway does before serving: monthly caps count this month's stored usage.
+  app.addHook('onReady', async () => {
+    await services.seedMonthToDate()
   })
   app.addHook('onClose', () => {
     services.stop()

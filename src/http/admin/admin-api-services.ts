@@ -9,6 +9,7 @@ import type { BudgetPoliciesService } from '../../budgets/index.js'
 import type { RoutingAdmin } from '../../routing/index.js'
 import type { OutboxService } from '../../outbox/index.js'
 import type { RequestLogsService } from '../../request-logs/index.js'
+import type { UsageService } from '../../usage/index.js'
 
 /** Every service an admin route handler may call, built once by the composition root. */
 export interface AdminApiServices extends AdminServices {
@@ -25,4 +26,6 @@ export interface AdminApiServices extends AdminServices {
   webhooks: OutboxService
   /** Request logging opt-ins, audited reads and exports of captured content. */
   requestLogs: RequestLogsService
+  /** Usage events: pages, aggregates, the audited CSV export. */
+  usage: UsageService
 }

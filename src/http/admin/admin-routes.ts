@@ -13,6 +13,7 @@ import { BUDGET_ROUTES } from './budgets.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
 import { WEBHOOK_ROUTES } from './webhooks.routes.js'
 import { REQUEST_LOG_ROUTES } from './request-logs.routes.js'
+import { USAGE_ROUTES } from './usage.routes.js'
 
 /**
  * The route catalogue: every admin API route, declared once. The admin plugin registers these,
@@ -35,6 +36,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...BILLING_ROUTES,
   ...WEBHOOK_ROUTES,
   ...REQUEST_LOG_ROUTES,
+  ...USAGE_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */

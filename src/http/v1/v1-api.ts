@@ -12,6 +12,8 @@ import type { RequestMetering } from '../../gateway/index.js'
 import { registerModelsRoutes } from './models.routes.js'
 import { registerUsageFallback } from './usage-trace.js'
 import type { RequestLogWriter } from '../../request-logs/index.js'
+import { registerCustomerUsageRoutes } from './usage.routes.js'
+import type { UsageService } from '../../usage/index.js'
 
 /** What the customer API needs from the composition root. */
 export interface V1Deps {
@@ -35,6 +37,11 @@ export interface V1Deps {
   requestLog?: Pick<RequestLogWriter, 'capture'>
   /** For mapping errors written inside a stream. @default 1 MiB */
   bodyLimitBytes?: number
+  /**
+   * Serves `GET /v1/ferry/usage` (a key's own usage) when given: main.ts passes it only with
+   * `usage.customerReadEnabled`. @default absent (the route answers 404 like any unknown URL)
+   */
+  usage?: UsageService
 }
 
 const NO_POLICIES = Object.freeze({ global: null, organization: null })
@@ -53,6 +60,12 @@ export function v1ApiPlugin(deps: V1Deps): FastifyPluginAsync {
     registerKeyAuthentication(app, deps.keyAuthenticator)
     if (deps.metering) registerUsageFallback(app, { metering: deps.metering, clock: deps.clock })
     registerModelsRoutes(app, { ...deps, routing })
+    if (deps.usage)
+      registerCustomerUsageRoutes(app, {
+        usage: deps.usage,
+        rateLimiter: deps.rateLimiter,
+        clock: deps.clock,
+      })
     registerInferenceRoutes(app, {
       ...deps,
       routing,
