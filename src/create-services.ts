@@ -35,6 +35,7 @@ import {
   createWebhookSender,
 } from './budgets/index.js'
 import { billingSettingsFrom, createBilling, type BillingConfig } from './billing/index.js'
+import { createEvidenceService } from './evidence/index.js'
 import { createRequestMetering } from './gateway/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import type { Db } from './storage/index.js'
@@ -202,6 +203,7 @@ export function createServices(deps: ServicesDeps) {
       signer: auditSigner,
       checkpointer: auditCheckpointer,
     }),
+    evidence: createEvidenceService({ db, clock, auditLog, signer: auditSigner }),
   }
   return {
     auditLog,

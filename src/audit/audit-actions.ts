@@ -105,6 +105,8 @@ export const AUDIT_ACTIONS = {
   'audit_log.verify': low('data_access'),
   'audit_log.checkpoint': low('data_access'),
   'audit_log.retention_purge': low('data_access'),
+  'evidence.view': low('data_access'),
+  'evidence.export': low('data_access'),
 } as const satisfies Record<string, ActionSpec>
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS

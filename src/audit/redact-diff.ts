@@ -129,6 +129,18 @@ export const AUDIT_TARGETS = {
     secret: [],
   },
   export: { fields: ['kind', 'filters', 'rows', 'format', 'sha256', 'period'], secret: [] },
+  request: {
+    fields: [
+      'requestId',
+      'format',
+      'usageEvents',
+      'ledgerEntries',
+      'auditEvents',
+      'keyId',
+      'sha256',
+    ],
+    secret: [],
+  },
   settings: { fields: ['name', 'value'], secret: [] },
 } as const satisfies Record<string, { fields: readonly string[]; secret: readonly string[] }>
 

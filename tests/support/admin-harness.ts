@@ -39,7 +39,12 @@ let emailCounter = 0
  */
 export async function createAdminHarness(
   dialect: Dialect,
-  options: { adminPolicy?: Partial<AdminAuthPolicy>; testDb?: TestDb } = {},
+  options: {
+    adminPolicy?: Partial<AdminAuthPolicy>
+    testDb?: TestDb
+    /** Provider accounts and billing settings of the app (a harness that also serves /v1). */
+    app?: Pick<Parameters<typeof buildTestApp>[0], 'providerAccounts' | 'billing'>
+  } = {},
 ) {
   const testDb = options.testDb ?? (await createTestDb(dialect))
   const clock: ManualClock = createManualClock(Date.UTC(2026, 0, 1, 9))
@@ -47,6 +52,7 @@ export async function createAdminHarness(
     db: testDb.db,
     clock,
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
+    ...options.app,
   })
   const app: FastifyInstance = built.app
   const services: AdminApiServices = built.adminServices

@@ -6,6 +6,7 @@ import type { OrganizationsService } from '../../organizations/index.js'
 import type { ProviderAccountsService } from '../../provider-accounts/index.js'
 import type { PricingService } from '../../pricing/index.js'
 import type { BudgetPoliciesService } from '../../budgets/index.js'
+import type { EvidenceService } from '../../evidence/index.js'
 import type { RoutingAdmin } from '../../routing/index.js'
 
 /** Every service an admin route handler may call, built once by the composition root. */
@@ -19,4 +20,6 @@ export interface AdminApiServices extends AdminServices {
   budgetPolicies: BudgetPoliciesService
   /** Route policies (versions, publishing) and the live routing state (dry-run, health). */
   routing: RoutingAdmin
+  /** A request's evidence: usage, money, versions, admin events and their chain proofs. */
+  evidence: EvidenceService
 }

@@ -10,6 +10,7 @@ import { PROVIDER_ACCOUNT_ROUTES } from './providers.routes.js'
 import { ROUTE_POLICY_ROUTES } from './route-policies.routes.js'
 import { PRICING_ROUTES } from './pricing.routes.js'
 import { BUDGET_ROUTES } from './budgets.routes.js'
+import { EVIDENCE_ROUTES } from './evidence.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
 
 /**
@@ -31,6 +32,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...PRICING_ROUTES,
   ...BUDGET_ROUTES,
   ...BILLING_ROUTES,
+  ...EVIDENCE_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */
