@@ -5,6 +5,7 @@ import {
   type EvidenceDocument,
 } from '../../../src/evidence/index.js'
 import { SETUP_AUDIT, createAdminHarness, type AdminHarness } from '../../support/admin-harness.js'
+import { settledRequest } from '../../support/billing-fixtures.js'
 import {
   DISPUTE_APP_OPTIONS,
   scriptDispute,
@@ -255,6 +256,34 @@ for (const dialect of testDialects()) {
       expectOpenAIError(denied.json(), { code: 'permission_denied' })
       const finance = await h.createToken(await h.createAdmin({ role: 'billing' }))
       expect((await evidenceOf(dispute.requestId, finance)).statusCode).toBe(200)
+    })
+  })
+}
+
+for (const dialect of testDialects()) {
+  describe(`${dialect}: evidence with the database hold strategy`, () => {
+    let h: AdminHarness
+    beforeAll(async () => {
+      h = await createAdminHarness(dialect, { app: { billing: { holds: 'database' } } })
+    })
+    afterAll(() => h.close())
+
+    it('includes the stored hold its settlement resolved, and what was released', async () => {
+      const settled = await settledRequest(h, 300_000n)
+      const doc = await h.services.evidence.gather(settled.requestId)
+      expect(doc?.ledger.holds).toMatchObject([
+        { requestId: settled.requestId, amountMicros: '600000', status: 'settled' },
+      ])
+      expect(doc?.ledger.entries[0]?.settlement).toMatchObject({
+        holdId: doc?.ledger.holds[0]?.holdId,
+        holdMicros: '600000',
+        chargedMicros: '300000',
+        releasedMicros: '300000',
+        outcome: 'completed',
+      })
+      // Settled through the services, with no /v1 request: no usage event, no policy versions.
+      expect(doc?.usageEvents).toEqual([])
+      expect(doc?.auditEvents).toEqual([])
     })
   })
 }
