@@ -47,6 +47,7 @@ import {
   enqueueOutbox,
   type OutboxTopic,
 } from './outbox/index.js'
+import { createEvidenceService } from './evidence/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import { createRequestLogWriter, createRequestLogsService } from './request-logs/index.js'
 import type { Db } from './storage/index.js'
@@ -257,6 +258,7 @@ export function createServices(deps: ServicesDeps) {
       checkpointer: auditCheckpointer,
     }),
     webhooks: createOutboxService({ db, auditLog, clock }),
+    evidence: createEvidenceService({ db, clock, auditLog, signer: auditSigner }),
   }
   return {
     auditLog,

@@ -109,6 +109,8 @@ export const AUDIT_ACTIONS = {
   'audit_log.retention_purge': low('data_access'),
   'webhook.delivery_retry': low('data_access'),
   'webhook.signing_secret_view': low('data_access'),
+  'evidence.view': low('data_access'),
+  'evidence.export': low('data_access'),
 } as const satisfies Record<string, ActionSpec>
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS

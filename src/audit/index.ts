@@ -30,7 +30,12 @@ export {
   type AuditTargetType,
   type SecretValue,
 } from './redact-diff.js'
-export { createAuditSigner, verifyAuditSignature, type AuditSigner } from './audit-signing.js'
+export {
+  createAuditSigner,
+  keyIdOfBase64,
+  verifyAuditSignature,
+  type AuditSigner,
+} from './audit-signing.js'
 export { createAuditCheckpointer, type AuditCheckpointer } from './audit-checkpoints.service.js'
 export { startAuditCheckpointJob, type AuditCheckpointJob } from './audit-checkpoint-job.js'
 export {
@@ -50,7 +55,12 @@ export {
   type ExportManifest,
 } from './audit-export.js'
 export { verifyAuditDatabase, verifyAuditExport, type AuditVerification } from './verify-audit.js'
-export type { ChainReport } from './verify-chain.js'
+export {
+  createChainVerifier,
+  type ChainReport,
+  type ChainVerifier,
+  type VerifiableEvent,
+} from './verify-chain.js'
 export type { SignedCheckpoint } from './checkpoint.js'
 export { purgeAuditChain } from './audit-retention.js'
 export {
@@ -59,5 +69,5 @@ export {
   type AuditEventFilters,
 } from './audit.repository.js'
 export { rowToAuditEvent, toAuditEventRecord, type AuditEventRecord } from './audit-row.js'
-export { GENESIS_HASH, PLATFORM_CHAIN } from './hash-chain.js'
+export { GENESIS_HASH, PLATFORM_CHAIN, computeEventHash } from './hash-chain.js'
 export { canonicalJson } from './canonical-json.js'

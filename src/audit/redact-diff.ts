@@ -133,6 +133,18 @@ export const AUDIT_TARGETS = {
     secret: [],
   },
   export: { fields: ['kind', 'filters', 'rows', 'format', 'sha256', 'period'], secret: [] },
+  request: {
+    fields: [
+      'requestId',
+      'format',
+      'usageEvents',
+      'ledgerEntries',
+      'auditEvents',
+      'keyId',
+      'sha256',
+    ],
+    secret: [],
+  },
   settings: { fields: ['name', 'value'], secret: [] },
   request_log_settings: { fields: ['captureEnabled', 'retentionDays'], secret: [] },
   /** A request's captured content: never the content itself, only what was read or purged. */

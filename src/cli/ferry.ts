@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../lib/errors.js'
 import { adminCommand } from './commands/admin.js'
 import { auditCommand } from './commands/audit.js'
+import { evidenceCommand } from './commands/evidence.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { orgsCommand } from './commands/orgs.js'
@@ -29,6 +30,7 @@ export function buildCli(): Command {
     .addCommand(startCommand())
     .addCommand(migrateCommand())
     .addCommand(auditCommand())
+    .addCommand(evidenceCommand())
     .addCommand(adminCommand())
     .addCommand(orgsCommand())
     .addCommand(keysCommand())

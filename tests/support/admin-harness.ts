@@ -44,6 +44,8 @@ export async function createAdminHarness(
     testDb?: TestDb
     /** The `webhooks` config section (audit events enqueued in the outbox when it has a URL). */
     webhooks?: Parameters<typeof buildTestApp>[0]['webhooks']
+    /** Provider accounts and billing settings of the app (a harness that also serves /v1). */
+    app?: Pick<Parameters<typeof buildTestApp>[0], 'providerAccounts' | 'billing'>
   } = {},
 ) {
   const testDb = options.testDb ?? (await createTestDb(dialect))
@@ -53,6 +55,7 @@ export async function createAdminHarness(
     clock,
     ...(options.adminPolicy ? { adminPolicy: options.adminPolicy } : {}),
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    ...options.app,
   })
   const app: FastifyInstance = built.app
   const services: AdminApiServices = built.adminServices

@@ -11,6 +11,11 @@ import {
   type AuditVerification,
   type ExportManifest,
 } from '../../audit/index.js'
+import {
+  isEvidenceBundle,
+  verifyEvidenceBundle,
+  type EvidenceBundleVerification,
+} from '../../evidence/index.js'
 import { systemClock } from '../../lib/clock.js'
 import { withConfigOptions, type ConfigFlags } from '../config-options.js'
 import { cliAuditContext, cliAuditLog, openRuntime } from '../open-runtime.js'
@@ -25,8 +30,13 @@ export function auditCommand(): Command {
 
   audit.addCommand(
     withConfigOptions(new Command('verify'))
-      .description('verify an export file offline, or the database (--database)')
-      .argument('[file]', 'a JSONL export written by `ferry audit export` or the admin API')
+      .description(
+        'verify an export file or an evidence bundle offline, or the database (--database)',
+      )
+      .argument(
+        '[file]',
+        'a JSONL export (`ferry audit export`, the admin API) or an evidence bundle (`ferry evidence --bundle`)',
+      )
       .option('--database', 'verify every chain in the configured database')
       .option(
         '--public-key <base64...>',
@@ -57,9 +67,15 @@ export function auditCommand(): Command {
             }
           } else {
             if (file === undefined) throw new Error('give an export file, or --database')
-            result = verifyAuditExport(readFileSync(file, 'utf8'), {
-              trustedKeys: flags.publicKey ?? [],
-            })
+            const text = readFileSync(file, 'utf8')
+            const bundle = parseBundle(text)
+            if (bundle !== undefined) {
+              const checked = verifyEvidenceBundle(bundle, { trustedKeys: flags.publicKey ?? [] })
+              printBundleVerification(checked, flags.json ?? false)
+              if (!checked.ok) process.exitCode = EXIT_TAMPERED
+              return
+            }
+            result = verifyAuditExport(text, { trustedKeys: flags.publicKey ?? [] })
           }
           printVerification(result, flags.json ?? false)
           if (!result.ok) process.exitCode = EXIT_TAMPERED
@@ -197,6 +213,35 @@ function printVerification(result: AuditVerification, asJson: boolean) {
     )
   }
   if (result.ok) console.log('audit log verified')
+}
+
+/** An evidence bundle is one JSON document; an export is JSON lines (never one document). */
+function parseBundle(text: string) {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return isEvidenceBundle(parsed) ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function printBundleVerification(result: EvidenceBundleVerification, asJson: boolean) {
+  if (asJson) {
+    console.log(
+      JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2),
+    )
+    return
+  }
+  for (const warning of result.warnings) console.error(`warning: ${warning}`)
+  console.log(
+    `evidence bundle for request ${result.requestId ?? '?'}, signed by key ${result.keyId ?? '?'}`,
+  )
+  for (const event of result.events)
+    console.log(
+      `  ${event.auditEventId} ${event.action} (chain ${event.chainId} #${event.sequence}): ${event.status}`,
+    )
+  for (const problem of result.problems) console.error(`FAILED: ${problem}`)
+  if (result.ok) console.log('evidence bundle verified')
 }
 
 async function writeText(path: string, text: string) {

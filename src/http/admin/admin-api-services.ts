@@ -6,6 +6,7 @@ import type { OrganizationsService } from '../../organizations/index.js'
 import type { ProviderAccountsService } from '../../provider-accounts/index.js'
 import type { PricingService } from '../../pricing/index.js'
 import type { BudgetPoliciesService } from '../../budgets/index.js'
+import type { EvidenceService } from '../../evidence/index.js'
 import type { RoutingAdmin } from '../../routing/index.js'
 import type { OutboxService } from '../../outbox/index.js'
 import type { RequestLogsService } from '../../request-logs/index.js'
@@ -28,4 +29,6 @@ export interface AdminApiServices extends AdminServices {
   requestLogs: RequestLogsService
   /** Usage events: pages, aggregates, the audited CSV export. */
   usage: UsageService
+  /** A request's evidence: usage, money, versions, admin events and their chain proofs. */
+  evidence: EvidenceService
 }

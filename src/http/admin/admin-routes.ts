@@ -10,6 +10,7 @@ import { PROVIDER_ACCOUNT_ROUTES } from './providers.routes.js'
 import { ROUTE_POLICY_ROUTES } from './route-policies.routes.js'
 import { PRICING_ROUTES } from './pricing.routes.js'
 import { BUDGET_ROUTES } from './budgets.routes.js'
+import { EVIDENCE_ROUTES } from './evidence.routes.js'
 import { SUPPORT_SESSION_ROUTES } from './support-sessions.routes.js'
 import { WEBHOOK_ROUTES } from './webhooks.routes.js'
 import { REQUEST_LOG_ROUTES } from './request-logs.routes.js'
@@ -37,6 +38,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...WEBHOOK_ROUTES,
   ...REQUEST_LOG_ROUTES,
   ...USAGE_ROUTES,
+  ...EVIDENCE_ROUTES,
 ]
 
 /** `METHOD /url` (below /admin/v1): how tests and docs name a route. */

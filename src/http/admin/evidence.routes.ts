@@ -1,0 +1,17 @@
+import { adminRoute, type AdminRoute } from './admin-route.js'
+import { RequestIdParams } from './evidence.schemas.js'
+
+export const getRequestEvidenceRoute = adminRoute({
+  method: 'GET',
+  url: '/evidence/requests/:requestId',
+  summary:
+    "A request's evidence in one document: usage event, ledger entries, route/budget/price versions with their content, the admin audit events that adjusted it and their chain proofs (records evidence.view)",
+  // The evidence of a charge is billing data: support, finance and auditors all read it.
+  permission: 'billing.read',
+  readOnly: true,
+  params: RequestIdParams,
+  handler: ({ params, services, audit }) =>
+    services.evidence.getEvidence(audit, params.requestId, { format: 'json' }),
+})
+
+export const EVIDENCE_ROUTES: readonly AdminRoute[] = [getRequestEvidenceRoute]
