@@ -12,6 +12,7 @@ import {
   type ScriptedDispute,
 } from '../../support/evidence-dispute.js'
 import { expectOpenAIError } from '../../support/openai-shape.js'
+import { csvRecords } from '../../support/usage-fixtures.js'
 import { testDialects } from '../../support/test-db.js'
 
 for (const dialect of testDialects()) {
@@ -160,6 +161,44 @@ for (const dialect of testDialects()) {
 
       // Nothing of the other request: not its usage, its refund, nor its threshold event.
       expect(res.body).not.toContain(dispute.otherRequestId)
+    })
+
+    it('shows the disputed request identically in the usage CSV export', async () => {
+      const doc = (await evidenceOf(dispute.requestId)).json<EvidenceDocument>()
+      const usage = doc.usageEvents[0] as Record<string, unknown>
+      const at = Date.parse(String(usage.createdAt))
+      const from = new Date(at - 60_000).toISOString()
+      const to = new Date(at + 60_000).toISOString()
+      const res = await h.request({
+        method: 'GET',
+        url: `/usage/export?organizationId=${dispute.organizationId}&from=${from}&to=${to}`,
+        as: { token: h.ownerToken },
+      })
+      expect(res.statusCode, res.body).toBe(200)
+      const rows = csvRecords(res.body).filter((r) => r.request_id === dispute.requestId)
+      expect(rows).toHaveLength(1)
+      const row = rows[0]!
+      // Each fact the evidence states about the request, the export states the same way.
+      expect(row).toMatchObject({
+        usage_id: usage.usageId,
+        created_at: usage.createdAt,
+        organization_id: usage.organizationId,
+        key_id: usage.keyId,
+        model_requested: usage.modelRequested,
+        model_served: usage.modelServed,
+        provider: usage.provider,
+        route_policy_version: usage.routePolicyVersion,
+        budget_policy_version: String(usage.budgetPolicyVersion),
+        budget_decision: usage.budgetDecision,
+        settlement_outcome: usage.settlementOutcome,
+        stream_outcome: usage.streamOutcome,
+        prompt_tokens: String(usage.promptTokens),
+        completion_tokens: String(usage.completionTokens),
+        cost_micros: String(usage.costMicros),
+        refunded_micros: String(dispute.refundMicros),
+        refund_state: usage.refundState,
+        ledger_entry_id: dispute.chargeEntryId,
+      })
     })
 
     it('cites the first signed checkpoint covering each event once one is written', async () => {
