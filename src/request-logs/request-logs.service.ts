@@ -6,12 +6,7 @@ import { toIsoTimestamp } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
 import { findOrganizationById, OrganizationNotFoundError } from '../organizations/index.js'
 import type { Db } from '../storage/index.js'
-import {
-  findUsageEventsOfRequest,
-  rowToUsageEvent,
-  selectUsageEvents,
-  type UsageEvent,
-} from '../usage/index.js'
+import { findUsageEventsOfRequest, iterateUsageEvents, type UsageEvent } from '../usage/index.js'
 import {
   DAY_MS,
   defaultRequestLogSettings,
@@ -94,32 +89,15 @@ export function createRequestLogsService(deps: RequestLogsServiceDeps) {
   }
 
   async function* metadataLines(filters: RequestLogExportFilters): AsyncGenerator<string> {
-    let after: { createdAt: string; usageId: string } | undefined
-    for (;;) {
-      let query = selectUsageEvents(db).where('u.organization_id', '=', filters.organizationId)
-      if (filters.from) query = query.where('u.created_at', '>=', filters.from)
-      if (filters.to) query = query.where('u.created_at', '<', filters.to)
-      const cursor = after
-      if (cursor)
-        query = query.where((eb) =>
-          eb.or([
-            eb('u.created_at', '>', cursor.createdAt),
-            eb.and([
-              eb('u.created_at', '=', cursor.createdAt),
-              eb('u.usage_id', '>', cursor.usageId),
-            ]),
-          ]),
-        )
-      const rows = await query
-        .orderBy('u.created_at')
-        .orderBy('u.usage_id')
-        .limit(EXPORT_PAGE)
-        .execute()
-      for (const row of rows) yield `${JSON.stringify(usageLogJson(rowToUsageEvent(row)))}\n`
-      const last = rows[rows.length - 1]
-      if (!last || rows.length < EXPORT_PAGE) return
-      after = { createdAt: last.created_at, usageId: last.usage_id }
-    }
+    const events = iterateUsageEvents(db, {
+      filter: {
+        organizationId: filters.organizationId,
+        ...(filters.from ? { from: filters.from } : {}),
+        ...(filters.to ? { to: filters.to } : {}),
+      },
+      pageSize: EXPORT_PAGE,
+    })
+    for await (const event of events) yield `${JSON.stringify(usageLogJson(event))}\n`
   }
 
   async function purgeOrganization(settings: RequestLogSettings): Promise<RequestLogPurge> {
