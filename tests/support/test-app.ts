@@ -14,7 +14,7 @@ import { createMetrics } from '../../src/observability/metrics.js'
 import { registerRoutingMetrics } from '../../src/observability/routing-metrics.js'
 import type { Random } from '../../src/lib/random.js'
 import type { CircuitBreakerSettings } from '../../src/routing/index.js'
-import type { Db } from '../../src/storage/index.js'
+import { checkDatabase, type Db } from '../../src/storage/index.js'
 import type { AdminRoute } from '../../src/http/admin/admin-route.js'
 import { createLogCapture } from './log-capture.js'
 
@@ -101,9 +101,12 @@ export function buildTestApp(options: {
       ...(options.usageCustomerRead ? { usage: services.usage } : {}),
     },
   })
-  // As startGateway does before serving: monthly caps count this month's stored usage.
+  // As startGateway does before serving (after its migrations): monthly caps count this
+  // month's stored usage. Readiness tests build apps on unmigrated or closed databases on
+  // purpose; those have no usage to seed.
   app.addHook('onReady', async () => {
-    await services.seedMonthToDate()
+    const schema = await checkDatabase(options.db).catch(() => null)
+    if (schema !== null && schema.pendingMigrations.length === 0) await services.seedMonthToDate()
   })
   app.addHook('onClose', () => {
     services.stop()
