@@ -88,6 +88,35 @@ export function createRequestLogsService(deps: RequestLogsServiceDeps) {
     }
   }
 
+  /** Commit an export's audit event (before its first line leaves); returns the export's ID. */
+  async function recordExport(
+    context: AuditContext,
+    spec: {
+      action: 'export.prompt_audit' | 'export.logs'
+      kind: string
+      filters: RequestLogExportFilters
+    },
+  ): Promise<string> {
+    const { filters } = spec
+    const exportId = newId('rlx', clock.nowMs())
+    await auditLog.run(context, spec.action, async (tx) => {
+      const org = await mustFindOrganization(filters.organizationId, tx)
+      return {
+        result: undefined,
+        event: {
+          organizationId: filters.organizationId,
+          target: { type: 'export', id: exportId, label: org.name },
+          after: {
+            kind: spec.kind,
+            format: 'ndjson',
+            filters: { from: filters.from ?? null, to: filters.to ?? null },
+          },
+        },
+      }
+    })
+    return exportId
+  }
+
   async function* metadataLines(filters: RequestLogExportFilters): AsyncGenerator<string> {
     const events = iterateUsageEvents(db, {
       filter: {
@@ -210,21 +239,10 @@ export function createRequestLogsService(deps: RequestLogsServiceDeps) {
       context: AuditContext,
       filters: RequestLogExportFilters,
     ): Promise<{ exportId: string; lines: AsyncIterable<string> }> => {
-      const exportId = newId('rlx', clock.nowMs())
-      await auditLog.run(context, 'export.prompt_audit', async (tx) => {
-        const org = await mustFindOrganization(filters.organizationId, tx)
-        return {
-          result: undefined,
-          event: {
-            organizationId: filters.organizationId,
-            target: { type: 'export', id: exportId, label: org.name },
-            after: {
-              kind: 'prompt_audit',
-              format: 'ndjson',
-              filters: { from: filters.from ?? null, to: filters.to ?? null },
-            },
-          },
-        }
+      const exportId = await recordExport(context, {
+        action: 'export.prompt_audit',
+        kind: 'prompt_audit',
+        filters,
       })
       return { exportId, lines: exportLines(filters) }
     },
@@ -238,21 +256,10 @@ export function createRequestLogsService(deps: RequestLogsServiceDeps) {
       context: AuditContext,
       filters: RequestLogExportFilters,
     ): Promise<{ exportId: string; lines: AsyncIterable<string> }> => {
-      const exportId = newId('rlx', clock.nowMs())
-      await auditLog.run(context, 'export.logs', async (tx) => {
-        const org = await mustFindOrganization(filters.organizationId, tx)
-        return {
-          result: undefined,
-          event: {
-            organizationId: filters.organizationId,
-            target: { type: 'export', id: exportId, label: org.name },
-            after: {
-              kind: 'request_log_metadata',
-              format: 'ndjson',
-              filters: { from: filters.from ?? null, to: filters.to ?? null },
-            },
-          },
-        }
+      const exportId = await recordExport(context, {
+        action: 'export.logs',
+        kind: 'request_log_metadata',
+        filters,
       })
       return { exportId, lines: metadataLines(filters) }
     },
