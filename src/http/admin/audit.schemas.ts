@@ -6,22 +6,10 @@ import {
   type AuditEventRecord,
   type ChainReport,
 } from '../../audit/index.js'
+import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
 
 const AUDIT_EVENT_ID = /^aud_[0-9a-z]{26}$/
 const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
-
-/**
- * An ISO 8601 date or date-time with an offset (`2026-01-31`, `2026-01-31T12:00:00+02:00`),
- * normalised to the stored form (UTC, milliseconds) so it compares as text with created_at.
- */
-const Timestamp = z
-  .string()
-  .refine(
-    (value) => ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)),
-    'must be an ISO 8601 date or date-time with an offset, such as 2026-01-31T00:00:00Z',
-  )
-  .transform((value) => new Date(value).toISOString())
 
 const Id = z.string().min(1).max(200)
 

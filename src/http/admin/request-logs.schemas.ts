@@ -7,17 +7,7 @@ import {
   type RequestLogSettings,
 } from '../../request-logs/index.js'
 import type { UsageEvent } from '../../usage/index.js'
-
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
-
-/** An ISO 8601 date or date-time, normalised to the stored form so it compares as text. */
-const Timestamp = z
-  .string()
-  .refine(
-    (value) => ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)),
-    'must be an ISO 8601 date or date-time with an offset, such as 2026-01-31T00:00:00Z',
-  )
-  .transform((value) => new Date(value).toISOString())
+import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
 
 /** `PUT /orgs/:organizationId/request-logging`. */
 export const RequestLoggingBody = z.strictObject({

@@ -7,17 +7,7 @@ import {
   type HttpStatusClass,
   type UsageFilter,
 } from '../../usage/index.js'
-
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
-
-/** An ISO 8601 date or date-time with an offset, normalised to the stored form (UTC, ms). */
-const Timestamp = z
-  .string()
-  .refine(
-    (value) => ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)),
-    'must be an ISO 8601 date or date-time with an offset, such as 2026-01-31T00:00:00Z',
-  )
-  .transform((value) => new Date(value).toISOString())
+import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
 
 const OrganizationId = z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)')
 const Text = z.string().min(1).max(200)

@@ -13,15 +13,7 @@ import { customerKeyOf } from '../middleware/authenticate-key.js'
 import { zodToInvalidRequest } from '../openai-error.js'
 import { enforceRateLimits } from './enforce-rate-limits.js'
 import { EndpointNotAllowedError } from './v1-errors.js'
-
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
-const Timestamp = z
-  .string()
-  .refine(
-    (v) => ISO_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v)),
-    'must be an ISO 8601 date or date-time, such as 2026-01-31T00:00:00Z',
-  )
-  .transform((v) => new Date(v).toISOString())
+import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
 
 /** `GET /v1/ferry/usage` query: a period (default: this UTC month so far) and a page. */
 const CustomerUsageQuery = z
