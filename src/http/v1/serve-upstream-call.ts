@@ -242,9 +242,9 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
         createdAtMs: trace.startedMs,
       })
   }
+  const abort = new AbortController()
   const answered = (err: unknown) =>
     answerOf(err, { bodyLimitBytes: deps.bodyLimitBytes, clientLeft: clientLeft(abort) })
-  const abort = new AbortController()
   const ctxFor = (target: PlannedTarget): UpstreamContext => ({
     account: target.account,
     requestId: request.id,
