@@ -15,6 +15,12 @@ export default defineConfig({
     assetsDir: 'assets',
     sourcemap: false,
     chunkSizeWarningLimit: 400,
+    rollupOptions: {
+      // TanStack Query marks its modules "use client" for server components; a SPA ignores it.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning)
+      },
+    },
   },
   server: { proxy: { '/admin/v1': 'http://127.0.0.1:8080' } },
 })
