@@ -9,7 +9,17 @@ const onlyHttpImportsFastify = {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'web/dist/', 'test-artifacts/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'web/dist/',
+      'test-artifacts/',
+      'web/src/api/admin-api.gen.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -45,6 +55,25 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts'],
     // The CLI's job is to print to the terminal.
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The console runs in the browser; it talks to the admin API only (STYLE §3.1).
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '../../src/**'],
+              message: 'The console only calls the admin API.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

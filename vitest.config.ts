@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * Three projects (STYLE §3.7): unit tests beside the code, integration suites run once per
- * dialect, end-to-end tests on a real port. `npm test` runs all three. The global setup probes
+ * Four projects (STYLE §3.7): unit tests beside the code, integration suites run once per
+ * dialect, end-to-end tests on a real port, and the console in a real Chromium. `npm test` runs
+ * all four. The global setup probes
  * PostgreSQL and Redis and says in one clear line when their suites are skipped.
  */
 export default defineConfig({
@@ -17,6 +18,14 @@ export default defineConfig({
         test: { name: 'integration', include: ['tests/integration/**/*.int.test.ts'] },
       },
       { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 })

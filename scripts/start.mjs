@@ -1,4 +1,5 @@
-// `npm start`: build when dist/ is missing or older than src/, then run `ferry start`.
+// `npm start`: build when dist/ (server or console) is missing or older than src/ or web/, then
+// run `ferry start`.
 // Arguments after `npm start --` are passed to the CLI; `--no-start` only builds.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
@@ -7,8 +8,11 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const entry = join(root, 'dist', 'cli', 'ferry.js')
+const consoleIndex = join(root, 'dist', 'console', 'index.html')
 
-function newestMtimeMs(dir) {
+function newestMtimeMs(path) {
+  if (!statSync(path).isDirectory()) return statSync(path).mtimeMs
+  const dir = path
   let newest = 0
   for (const name of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, name.name)
@@ -20,7 +24,13 @@ function newestMtimeMs(dir) {
 
 const args = process.argv.slice(2)
 const buildOnly = args.includes('--no-start')
-if (!existsSync(entry) || newestMtimeMs(join(root, 'src')) > statSync(entry).mtimeMs) {
+const stale = (built, sources) =>
+  !existsSync(built) ||
+  sources.some((dir) => existsSync(dir) && newestMtimeMs(dir) > statSync(built).mtimeMs)
+if (
+  stale(entry, [join(root, 'src')]) ||
+  stale(consoleIndex, [join(root, 'web', 'src'), join(root, 'web', 'index.html')])
+) {
   const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
   if (built.status !== 0) process.exit(built.status ?? 1)
 }

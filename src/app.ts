@@ -13,6 +13,7 @@ import { lazyChildLoggerFactory } from './http/middleware/lazy-request-logger.js
 import { requestIdFor } from './http/middleware/request-id.js'
 import { trackRoutes } from './http/middleware/route-table.js'
 import { registerOpsRoutes } from './http/ops.routes.js'
+import { registerConsole } from './http/console.js'
 
 /** Everything the HTTP surface needs, built by main.ts (or a test) and passed in as one object. */
 export interface AppDeps {
@@ -24,6 +25,8 @@ export interface AppDeps {
   admin: AdminApiDeps
   /** The OpenAI-compatible customer API (`/v1`). */
   v1: V1Deps
+  /** The web console (`/console`). @default the bundle `npm run build` writes to dist/console */
+  console?: { dir?: string }
 }
 
 /**
@@ -83,5 +86,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerOpsRoutes(app, { db: deps.db, metrics: deps.metrics })
   void app.register(adminApiPlugin(deps.admin), { prefix: '/admin/v1' })
   void app.register(v1ApiPlugin(deps.v1), { prefix: '/v1' })
+  registerConsole(app, deps.console)
   return app
 }
