@@ -5,6 +5,7 @@ import { startSupportSessionReaper, type AdminServices } from './admins/index.js
 import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
 import { startAuditCheckpointJob } from './audit/index.js'
+import { claimBalanceOwnership, type BalanceOwnership } from './billing/index.js'
 import { createOutboxDelivery, outboxSigningKey } from './outbox/index.js'
 import { startRequestLogPurgeJob } from './request-logs/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
@@ -81,8 +82,19 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     poolMax: config.database.poolMax,
     sqliteBusyTimeoutMs: config.database.sqliteBusyTimeoutMs,
   })
+  let ownership: BalanceOwnership
   try {
     await prepareDatabase({ database, config, logger, clock, masterKey: masterKey.key })
+    // Before anything loads balances: refuse to run beside a process that cannot share them.
+    ownership = await claimBalanceOwnership({
+      dialect: database.dialect,
+      connectionString: config.database.url,
+      strategy: config.billing.holds,
+      onLost: (err) =>
+        logger.error({ err }, 'balances lock lost (database connection dropped); taking it again'),
+      onRegained: () => logger.info('balances lock held again'),
+      onTakenOver: (err) => logger.error({ err }, 'balances lock: another process holds it now'),
+    })
   } catch (err) {
     await database.close()
     throw err
@@ -116,6 +128,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   } catch (err) {
     // A bad configured provider account is a ConfigError: release what is open, then report it.
     await invalidation.close()
+    await ownership.release()
     await database.close()
     throw err
   }
@@ -159,6 +172,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   } catch (err) {
     services.stop()
     await invalidation.close()
+    await ownership.release()
     await database.close()
     throw err
   }
@@ -186,6 +200,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   app.addHook('onClose', async () => {
     // Every settlement already acknowledged to a client is committed before the database closes.
     await services.billing.stop()
+    await ownership.release()
     // Captured content still queued is written too (a crash, unlike a stop, loses it).
     await services.requestLog.stop()
     services.stop()
