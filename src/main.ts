@@ -1,13 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
-import { startSupportSessionReaper, type AdminServices } from './admins/index.js'
+import type { AdminServices } from './admins/index.js'
 import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
-import { startAuditCheckpointJob } from './audit/index.js'
 import { claimBalanceOwnership, type BalanceOwnership } from './billing/index.js'
 import { createOutboxDelivery, outboxSigningKey } from './outbox/index.js'
-import { startRequestLogPurgeJob } from './request-logs/index.js'
+import { createJobRunner, type JobDefinition } from './jobs/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
 import { createRateLimiterFor } from './rate-limits/index.js'
 import { closeGracefully } from './http/close-gracefully.js'
@@ -117,6 +116,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       invalidation,
       adminPolicy: config.admin,
       billing: config.billing,
+      billingPeriodicSweep: false,
       budgets: config.budgets,
       webhooks: config.webhooks,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
@@ -154,8 +154,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   await services.models.ready()
   // Prices and budget policies are in memory too: a request must never see them unloaded.
   await Promise.all([services.priceBook.ready(), services.budgetBook.ready()])
-  // Balances loaded and holds left by a crashed process released before the first request;
-  // this also starts the periodic hold reaper.
+  // Balances loaded (memory strategy: holds left by a crashed process released) before the
+  // first request; the periodic reaper is a background job (below).
   await services.billing.start()
   // Monthly caps count from what this month's usage events already hold, not from zero.
   const seeded = await services.seedMonthToDate()
@@ -208,21 +208,16 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     await invalidation.close()
     await rateLimiter.close()
   })
-  const supportSessionReaper = startSupportSessionReaper({
-    service: adminServices.supportSessions,
-    intervalMs: 60_000,
+  // Reaper, credit expiry, checkpoints, retention, support sessions: once per interval across
+  // every process on this database, not once per process (job_leases, ADR 0003).
+  const jobs = createJobRunner({
+    db: database.db,
+    clock,
     logger,
+    jobs: backgroundJobs({ config, services, logger }),
   })
-  app.addHook('onClose', (_instance, done) => {
-    supportSessionReaper.stop()
-    done()
-  })
-  const auditCheckpoints = startAuditCheckpointJob({
-    checkpointer: services.auditCheckpointer,
-    intervalMs: config.audit.checkpointIntervalMs,
-    logger,
-  })
-  app.addHook('onClose', () => auditCheckpoints.stop())
+  jobs.start()
+  app.addHook('onClose', () => jobs.stop())
   // The outbox's delivery worker, when a webhook is configured (each instance runs one; rows
   // are claimed, so two never send the same row at once). Stopped before the database closes.
   const { url: webhookUrl, ...webhooks } = config.webhooks
@@ -241,13 +236,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     outboxDelivery.start()
     app.addHook('onClose', () => outboxDelivery.stop())
   }
-  // Expired request logs go at start and every interval; each purge is audited (system actor).
-  const requestLogPurge = startRequestLogPurgeJob({
-    purge: services.admin.requestLogs.purgeExpired,
-    intervalMs: config.requestLogs.purgeIntervalMs,
-    logger,
-  })
-  app.addHook('onClose', () => requestLogPurge.stop())
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {
@@ -292,6 +280,60 @@ async function prepareDatabase(options: {
     return true
   })
   if (!matches) throw new MasterKeyMismatchError()
+}
+
+/** The background jobs every gateway process offers to run; the job runner runs each once. */
+function backgroundJobs(options: {
+  config: Config
+  services: ReturnType<typeof createServices>
+  logger: Logger
+}): JobDefinition[] {
+  const { config, services, logger } = options
+  return [
+    {
+      // Release expired holds (every process's, database strategy), then lapse expired credits.
+      name: 'billing.sweep',
+      intervalMs: config.billing.holdReaperIntervalMs,
+      run: async () => {
+        const swept = await services.billing.sweep()
+        if (swept.holdsReleased + swept.creditsExpired > 0)
+          logger.info(swept, 'expired holds released and credits lapsed')
+      },
+    },
+    {
+      // A signed "still at sequence N" per chain, also when nothing happened.
+      name: 'audit.checkpoints',
+      intervalMs: config.audit.checkpointIntervalMs,
+      runAtStart: false,
+      run: async () => {
+        const written = await services.auditCheckpointer.writeCheckpoints()
+        logger.debug({ chains: written.length }, 'audit checkpoints written')
+      },
+    },
+    {
+      // Captured request content past each organization's retention; each purge is audited.
+      name: 'request_logs.purge',
+      intervalMs: config.requestLogs.purgeIntervalMs,
+      run: async () => {
+        const purged = (await services.admin.requestLogs.purgeExpired()).filter((r) => r.purged > 0)
+        if (purged.length > 0)
+          logger.info(
+            { organizations: purged.length, rows: purged.reduce((n, r) => n + r.purged, 0) },
+            'expired request logs purged',
+          )
+      },
+    },
+    {
+      // A support session nobody touches still ends on time, and its expiry is recorded.
+      name: 'admin.support_sessions',
+      intervalMs: 60_000,
+      runAtStart: false,
+      run: async () => {
+        const count = await services.admin.supportSessions.expireDue()
+        if (count > 0) logger.info({ count }, 'support sessions expired')
+      },
+    },
+  ]
 }
 
 /** On a database without admins, say how to create the first owner (nobody can log in yet). */
