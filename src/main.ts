@@ -79,6 +79,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     url: config.database.url,
     dataDir: config.dataDir,
     poolMax: config.database.poolMax,
+    connectTimeoutMs: config.database.connectTimeoutMs,
     sqliteBusyTimeoutMs: config.database.sqliteBusyTimeoutMs,
   })
   let ownership: BalanceOwnership
