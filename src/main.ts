@@ -138,6 +138,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     redisUrl: config.redis.url,
     clock,
     onFallback: (event) => {
+      metrics.rateLimitFallbacks.inc()
       if (event.firstSinceHealthy)
         logger.warn(
           { err: event.error },
