@@ -121,11 +121,11 @@ export function createJobRunner(deps: {
         ran.push(run)
         names.push(job.name)
       }
-      if (!healthy) logger.info('background jobs: database reachable again')
+      if (!healthy) logger.info('background jobs: claiming runs again')
       healthy = true
     } catch (err) {
-      // The database is away: say so once, keep polling (the schedule is in the database).
-      if (healthy) logger.warn({ err }, 'background jobs: cannot reach the database')
+      // The database is away (or the schema behind): say so once, keep polling.
+      if (healthy) logger.warn({ err }, 'background jobs: cannot claim runs; retrying')
       healthy = false
     }
     await Promise.all(ran)
