@@ -270,6 +270,29 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
     expect(Date.now() - revokedAt).toBeLessThan(1_000)
   })
 
+  it('refuses the keys of an organization suspended on one process on the other within a second', async () => {
+    const { organizationId, secret } = prepared.capped
+    // A knows the key (its balance is spent: 429, but authenticated).
+    expect((await chat(a.url, secret, { model: 'mock', stream: false })).status).toBe(429)
+    const suspended = await fetch(`${b.url}/admin/v1/orgs/${organizationId}/suspend`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${prepared.adminToken}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ reason: { code: 'unpaid_invoice' } }),
+    })
+    expect(suspended.status).toBe(200)
+    const suspendedAt = Date.now()
+    const seen = await settledWithin(
+      () => chat(a.url, secret, { model: 'mock', stream: false }),
+      (o) => o.status === 401,
+      2_000,
+    )
+    expect(seen.status).toBe(401)
+    expect(Date.now() - suspendedAt).toBeLessThan(1_000)
+  })
+
   it('runs each background job once per interval across both processes', async () => {
     const elapsedMs = Date.now() - startedAtMs
     const rows = await testDb.db.selectFrom('job_leases').selectAll().execute()
