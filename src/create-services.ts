@@ -74,6 +74,11 @@ export interface ServicesDeps {
   /** `config.billing` (currency, hold strategy, approval threshold). @default the defaults */
   billing?: BillingConfig
   /**
+   * False: billing does not sweep (reap holds, expire credits) on its own timer; main.ts runs
+   * `billing.sweep()` under the job runner instead. @default true
+   */
+  billingPeriodicSweep?: boolean
+  /**
    * `config.webhooks`: with a URL, audit (and usage) events are enqueued in the outbox in their
    * own transactions; main.ts runs the delivery worker. @default no webhook: nothing enqueued
    */
@@ -199,6 +204,7 @@ export function createServices(deps: ServicesDeps) {
     auditLog,
     clock,
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
+    ...(deps.billingPeriodicSweep === false ? { periodicSweep: false } : {}),
     ...onError,
     // Usage events reach the webhook through the outbox, enqueued in their own transaction.
     ...(outboxTopics.has('usage')

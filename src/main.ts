@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
-import { startSupportSessionReaper, type AdminServices } from './admins/index.js'
+import type { AdminServices } from './admins/index.js'
 import { loadTokenizer } from './providers/index.js'
 import { createServices } from './create-services.js'
-import { startAuditCheckpointJob } from './audit/index.js'
+import { claimBalanceOwnership, type BalanceOwnership } from './billing/index.js'
 import { createOutboxDelivery, outboxSigningKey } from './outbox/index.js'
-import { startRequestLogPurgeJob } from './request-logs/index.js'
+import { createJobRunner, type JobDefinition } from './jobs/index.js'
 import { createInvalidationFor } from './invalidation/create-invalidation.js'
 import { createRateLimiterFor } from './rate-limits/index.js'
 import { closeGracefully } from './http/close-gracefully.js'
@@ -79,10 +79,22 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     url: config.database.url,
     dataDir: config.dataDir,
     poolMax: config.database.poolMax,
+    connectTimeoutMs: config.database.connectTimeoutMs,
     sqliteBusyTimeoutMs: config.database.sqliteBusyTimeoutMs,
   })
+  let ownership: BalanceOwnership
   try {
     await prepareDatabase({ database, config, logger, clock, masterKey: masterKey.key })
+    // Before anything loads balances: refuse to run beside a process that cannot share them.
+    ownership = await claimBalanceOwnership({
+      dialect: database.dialect,
+      connectionString: config.database.url,
+      strategy: config.billing.holds,
+      onLost: (err) =>
+        logger.error({ err }, 'balances lock lost (database connection dropped); taking it again'),
+      onRegained: () => logger.info('balances lock held again'),
+      onTakenOver: (err) => logger.error({ err }, 'balances lock: another process holds it now'),
+    })
   } catch (err) {
     await database.close()
     throw err
@@ -105,6 +117,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       invalidation,
       adminPolicy: config.admin,
       billing: config.billing,
+      billingPeriodicSweep: false,
       budgets: config.budgets,
       webhooks: config.webhooks,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
@@ -116,6 +129,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   } catch (err) {
     // A bad configured provider account is a ConfigError: release what is open, then report it.
     await invalidation.close()
+    await ownership.release()
     await database.close()
     throw err
   }
@@ -124,6 +138,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     redisUrl: config.redis.url,
     clock,
     onFallback: (event) => {
+      metrics.rateLimitFallbacks.inc()
       if (event.firstSinceHealthy)
         logger.warn(
           { err: event.error },
@@ -141,8 +156,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   await services.models.ready()
   // Prices and budget policies are in memory too: a request must never see them unloaded.
   await Promise.all([services.priceBook.ready(), services.budgetBook.ready()])
-  // Balances loaded and holds left by a crashed process released before the first request;
-  // this also starts the periodic hold reaper.
+  // Balances loaded (memory strategy: holds left by a crashed process released) before the
+  // first request; the periodic reaper is a background job (below).
   await services.billing.start()
   // Monthly caps count from what this month's usage events already hold, not from zero.
   const seeded = await services.seedMonthToDate()
@@ -159,6 +174,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   } catch (err) {
     services.stop()
     await invalidation.close()
+    await ownership.release()
     await database.close()
     throw err
   }
@@ -186,6 +202,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   app.addHook('onClose', async () => {
     // Every settlement already acknowledged to a client is committed before the database closes.
     await services.billing.stop()
+    await ownership.release()
     // Captured content still queued is written too (a crash, unlike a stop, loses it).
     await services.requestLog.stop()
     services.stop()
@@ -193,21 +210,16 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     await invalidation.close()
     await rateLimiter.close()
   })
-  const supportSessionReaper = startSupportSessionReaper({
-    service: adminServices.supportSessions,
-    intervalMs: 60_000,
+  // Reaper, credit expiry, checkpoints, retention, support sessions: once per interval across
+  // every process on this database, not once per process (job_leases, ADR 0003).
+  const jobs = createJobRunner({
+    db: database.db,
+    clock,
     logger,
+    jobs: backgroundJobs({ config, services, logger }),
   })
-  app.addHook('onClose', (_instance, done) => {
-    supportSessionReaper.stop()
-    done()
-  })
-  const auditCheckpoints = startAuditCheckpointJob({
-    checkpointer: services.auditCheckpointer,
-    intervalMs: config.audit.checkpointIntervalMs,
-    logger,
-  })
-  app.addHook('onClose', () => auditCheckpoints.stop())
+  jobs.start()
+  app.addHook('onClose', () => jobs.stop())
   // The outbox's delivery worker, when a webhook is configured (each instance runs one; rows
   // are claimed, so two never send the same row at once). Stopped before the database closes.
   const { url: webhookUrl, ...webhooks } = config.webhooks
@@ -226,13 +238,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     outboxDelivery.start()
     app.addHook('onClose', () => outboxDelivery.stop())
   }
-  // Expired request logs go at start and every interval; each purge is audited (system actor).
-  const requestLogPurge = startRequestLogPurgeJob({
-    purge: services.admin.requestLogs.purgeExpired,
-    intervalMs: config.requestLogs.purgeIntervalMs,
-    logger,
-  })
-  app.addHook('onClose', () => requestLogPurge.stop())
   try {
     await app.listen({ host: config.server.host, port: config.server.port })
   } catch (err) {
@@ -277,6 +282,60 @@ async function prepareDatabase(options: {
     return true
   })
   if (!matches) throw new MasterKeyMismatchError()
+}
+
+/** The background jobs every gateway process offers to run; the job runner runs each once. */
+function backgroundJobs(options: {
+  config: Config
+  services: ReturnType<typeof createServices>
+  logger: Logger
+}): JobDefinition[] {
+  const { config, services, logger } = options
+  return [
+    {
+      // Release expired holds (every process's, database strategy), then lapse expired credits.
+      name: 'billing.sweep',
+      intervalMs: config.billing.holdReaperIntervalMs,
+      run: async () => {
+        const swept = await services.billing.sweep()
+        if (swept.holdsReleased + swept.creditsExpired > 0)
+          logger.info(swept, 'expired holds released and credits lapsed')
+      },
+    },
+    {
+      // A signed "still at sequence N" per chain, also when nothing happened.
+      name: 'audit.checkpoints',
+      intervalMs: config.audit.checkpointIntervalMs,
+      runAtStart: false,
+      run: async () => {
+        const written = await services.auditCheckpointer.writeCheckpoints()
+        logger.debug({ chains: written.length }, 'audit checkpoints written')
+      },
+    },
+    {
+      // Captured request content past each organization's retention; each purge is audited.
+      name: 'request_logs.purge',
+      intervalMs: config.requestLogs.purgeIntervalMs,
+      run: async () => {
+        const purged = (await services.admin.requestLogs.purgeExpired()).filter((r) => r.purged > 0)
+        if (purged.length > 0)
+          logger.info(
+            { organizations: purged.length, rows: purged.reduce((n, r) => n + r.purged, 0) },
+            'expired request logs purged',
+          )
+      },
+    },
+    {
+      // A support session nobody touches still ends on time, and its expiry is recorded.
+      name: 'admin.support_sessions',
+      intervalMs: 60_000,
+      runAtStart: false,
+      run: async () => {
+        const count = await services.admin.supportSessions.expireDue()
+        if (count > 0) logger.info({ count }, 'support sessions expired')
+      },
+    },
+  ]
 }
 
 /** On a database without admins, say how to create the first owner (nobody can log in yet). */

@@ -12,8 +12,9 @@ export interface AuditCheckpointJob {
  * Sign a checkpoint of every chain every `intervalMs`, also when nothing happened: a signed
  * "still at sequence N" is what lets a verifier tell a quiet period from a deleted tail. The
  * timer is unref'd (it never keeps the process alive), a run still going when the next one is
- * due is not doubled, and a failure is logged and retried at the next tick. Each gateway
- * instance runs its own job; extra checkpoints of the same head are harmless.
+ * due is not doubled, and a failure is logged and retried at the next tick. A single-process
+ * timer: the gateway itself runs `writeCheckpoints` under the job runner (src/jobs/), once per
+ * interval across processes.
  */
 export function startAuditCheckpointJob(options: {
   checkpointer: AuditCheckpointer

@@ -68,6 +68,12 @@ export interface Billing {
    */
   expireCredits(): Promise<number>
   /**
+   * One reaper pass: release expired holds, then lapse expired credits. With
+   * `periodicSweep: false` the caller runs this (main.ts: the job runner, once per interval
+   * across processes).
+   */
+  sweep(): Promise<{ holdsReleased: number; creditsExpired: number }>
+  /**
    * Record the usage event of a request that settles nothing (unpriced, or refused before a
    * hold): batched with the settlements, resolved once durable.
    */
@@ -86,6 +92,11 @@ export function createBilling(deps: {
   onError?: (err: unknown) => void
   /** Sees each batch's usage rows inside its transaction (the webhook outbox). */
   onUsageRows?: UsageRowsHook
+  /**
+   * Sweep on start and every `holdReaperIntervalMs` in this process. False: `sweep()` is run by
+   * the caller (the job runner, so several processes sweep once, not once each). @default true
+   */
+  periodicSweep?: boolean
 }): Billing {
   const settings = { ...DEFAULT_BILLING_SETTINGS, ...deps.settings }
   const { db, clock } = deps
@@ -123,9 +134,10 @@ export function createBilling(deps: {
   let timer: NodeJS.Timeout | null = null
   let stopped = false
   /** Release expired holds, then lapse expired credits (what holds gave back is then free). */
-  async function sweep(): Promise<void> {
-    await holds.reapExpired()
-    await creditExpiry.expireDue()
+  async function sweep(): Promise<{ holdsReleased: number; creditsExpired: number }> {
+    const holdsReleased = await holds.reapExpired()
+    const creditsExpired = await creditExpiry.expireDue()
+    return { holdsReleased, creditsExpired }
   }
 
   async function start(): Promise<void> {
@@ -142,6 +154,7 @@ export function createBilling(deps: {
           version: row.version,
         })
     }
+    if (deps.periodicSweep === false) return
     await sweep()
     if (stopped) return
     timer = setInterval(() => {
@@ -157,6 +170,10 @@ export function createBilling(deps: {
     expireCredits: async () => {
       await ready()
       return creditExpiry.expireDue()
+    },
+    sweep: async () => {
+      await ready()
+      return sweep()
     },
     recordUsage: async (usage) => {
       await writer.submit({ settlement: null, usage })

@@ -87,3 +87,8 @@ export {
   type BillingConfig,
   type BillingSettings,
 } from './billing.service.js'
+export {
+  claimBalanceOwnership,
+  BalancesOwnedElsewhereError,
+  type BalanceOwnership,
+} from './balance-ownership.js'

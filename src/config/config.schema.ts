@@ -98,6 +98,11 @@ export const ConfigSchema = z
           .optional(),
         /** @default 10 — PostgreSQL pool size per process. */
         poolMax: z.number().int().min(1).max(1000).default(10),
+        /**
+         * @default 3000 — PostgreSQL: how long a request waits for a connection (a new one, or a
+         * free one from the pool) before it is answered 503 `database_unavailable`.
+         */
+        connectTimeoutMs: z.number().int().min(100).max(120_000).default(3_000),
         /** @default true — apply pending migrations when the gateway starts. */
         migrateOnStart: z.boolean().default(true),
         /** @default 5000 */

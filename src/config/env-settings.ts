@@ -12,6 +12,11 @@ export const ENV_SETTINGS = [
   { env: 'FERRY_DATA_DIR', path: ['dataDir'], kind: 'string' },
   { env: 'FERRY_DATABASE_URL', path: ['database', 'url'], kind: 'string', secret: true },
   { env: 'FERRY_DATABASE_POOL_MAX', path: ['database', 'poolMax'], kind: 'int' },
+  {
+    env: 'FERRY_DATABASE_CONNECT_TIMEOUT_MS',
+    path: ['database', 'connectTimeoutMs'],
+    kind: 'int',
+  },
   { env: 'FERRY_MIGRATE_ON_START', path: ['database', 'migrateOnStart'], kind: 'bool' },
   { env: 'FERRY_SQLITE_BUSY_TIMEOUT_MS', path: ['database', 'sqliteBusyTimeoutMs'], kind: 'int' },
   { env: 'FERRY_REDIS_URL', path: ['redis', 'url'], kind: 'string', secret: true },

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  DatabaseUnavailableError,
   FerryError,
   InternalServerError,
   InvalidJsonBodyError,
@@ -7,6 +8,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../lib/errors.js'
+import { isDatabaseUnavailableError } from '../storage/index.js'
 
 /** OpenAI's error envelope: all four fields are always present (spec `Error`). */
 export interface OpenAIErrorBody {
@@ -47,6 +49,9 @@ interface FrameworkError {
 }
 
 function toFerryError(err: unknown, options: { bodyLimitBytes: number }): FerryError {
+  // A database outage is a 503 (retry), also when a server error wraps it (a failed audit write).
+  if ((!(err instanceof FerryError) || err.status >= 500) && isDatabaseUnavailableError(err))
+    return new DatabaseUnavailableError(err)
   if (err instanceof FerryError) return err
   if (err instanceof z.ZodError) return zodToInvalidRequest(err)
   if (typeof err === 'object' && err !== null) {

@@ -24,3 +24,4 @@ export {
 } from './redis-pubsub-invalidation.js'
 export { publishAfterCommit, type StageInvalidation } from './publish-after-commit.js'
 export type { CacheInvalidationsTable } from './cache-invalidations.table.js'
+export { combineInvalidations } from './combined-invalidation.js'

@@ -99,6 +99,8 @@ export function createRedisPubSubInvalidation(options: RedisPubSubOptions): Cach
       const connection = subscriber
       subscriber = undefined
       if (connection === undefined) return
+      // Redis away: QUIT would wait in the offline queue forever (shutdown must not hang).
+      if (connection.status !== 'ready') return connection.disconnect()
       await connection.quit().catch(() => connection.disconnect())
     },
   }

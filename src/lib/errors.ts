@@ -124,6 +124,16 @@ export class ServiceUnavailableError extends FerryError {
   }
 }
 
+/** 503: the database cannot be reached; nothing was written. Retry (OpenAI clients do). */
+export class DatabaseUnavailableError extends ServiceUnavailableError {
+  constructor(cause?: unknown) {
+    super('The gateway cannot reach its database right now. Retry shortly.', {
+      code: 'database_unavailable',
+      cause,
+    })
+  }
+}
+
 /** 500: the one error for what we did not expect. The message stays generic on purpose. */
 export class InternalServerError extends FerryError {
   constructor(cause?: unknown) {

@@ -5,6 +5,8 @@ export interface Metrics {
   readonly registry: Registry
   readonly httpRequests: Counter<'method' | 'route' | 'status'>
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>
+  /** Rate-limit decisions taken by this process alone because Redis did not answer. */
+  readonly rateLimitFallbacks: Counter
 }
 
 /**
@@ -27,5 +29,10 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   })
-  return { registry, httpRequests, httpRequestDuration }
+  const rateLimitFallbacks = new Counter({
+    name: 'ferry_rate_limit_fallbacks_total',
+    help: 'Rate-limit decisions taken by this process alone (per-process limits) because Redis did not answer.',
+    registers: [registry],
+  })
+  return { registry, httpRequests, httpRequestDuration, rateLimitFallbacks }
 }

@@ -4,12 +4,15 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { Database, DatabaseHandle } from './database.js'
+import { isDatabaseUnavailableError } from './database-unavailable.js'
 
 export interface CreateDbOptions {
   /** Unset: SQLite at <dataDir>/ferry.db. */
   url?: string
   dataDir: string
   poolMax?: number
+  /** PostgreSQL: wait at most this long for a connection (new, or free in the pool). @default 3000 */
+  connectTimeoutMs?: number
   sqliteBusyTimeoutMs?: number
   /** PostgreSQL only: the schema to work in (tests use one per suite). */
   searchPath?: string
@@ -56,12 +59,17 @@ function createPostgresDb(url: string, options: CreateDbOptions): DatabaseHandle
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 10,
+    // Fail fast when PostgreSQL is away (a 503, not a hung request); the next query reconnects.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+    keepAlive: true,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     types: { getTypeParser: int8AsBigInt },
   })
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: failingFast(pool, options.connectTimeoutMs ?? 3_000) }),
+  })
   const parsed = new URL(url)
   return {
     db,
@@ -70,6 +78,43 @@ function createPostgresDb(url: string, options: CreateDbOptions): DatabaseHandle
       options.searchPath ? ` (schema ${options.searchPath})` : ''
     }`,
     close: () => db.destroy(),
+  }
+}
+
+/** Raised instead of waiting again right after PostgreSQL could not be reached. */
+class DatabaseUnreachableError extends Error {
+  /** SQLSTATE 08001, sqlclient_unable_to_establish_sqlconnection. */
+  readonly code = '08001'
+  constructor(cause: unknown) {
+    super('PostgreSQL could not be reached a moment ago; not waiting again yet', { cause })
+    this.name = 'DatabaseUnreachableError'
+  }
+}
+
+/**
+ * The pool, failing fast during an outage: once a connection attempt failed for unavailability,
+ * further attempts fail at once for a second, instead of each waiting its full connect timeout
+ * (one request makes several queries; it must answer 503 in one timeout, not several). After
+ * the pause connections are tried again, so recovery needs no restart.
+ */
+function failingFast(pool: pg.Pool, connectTimeoutMs: number) {
+  const pauseMs = Math.min(1_000, connectTimeoutMs)
+  let downUntilMs = 0
+  let lastError: unknown
+  return {
+    connect: async () => {
+      if (Date.now() < downUntilMs) throw new DatabaseUnreachableError(lastError)
+      try {
+        return await pool.connect()
+      } catch (err) {
+        if (isDatabaseUnavailableError(err)) {
+          downUntilMs = Date.now() + pauseMs
+          lastError = err
+        }
+        throw err
+      }
+    },
+    end: () => pool.end(),
   }
 }
 

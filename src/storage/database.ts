@@ -13,6 +13,7 @@ import type { SettingsTable } from './settings.table.js'
 import type { UsageTables } from '../usage/usage.table.js'
 import type { OutboxTables } from '../outbox/outbox.table.js'
 import type { RequestLogTables } from '../request-logs/request-logs.table.js'
+import type { JobLeasesTable } from '../jobs/job-leases.table.js'
 
 /** Every table Ferry has, by name. Each domain adds its `*.table.ts` here. */
 export interface Database
@@ -31,6 +32,7 @@ export interface Database
   provider_accounts: ProviderAccountsTable
   route_policies: RoutePoliciesTable
   price_tables: PriceTablesTable
+  job_leases: JobLeasesTable
 }
 
 export const DIALECTS = ['sqlite', 'postgres'] as const

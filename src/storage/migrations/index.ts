@@ -12,6 +12,7 @@ import * as m0010 from './0010-pricing-and-budgets.js'
 import * as m0011 from './0011-usage-events.js'
 import * as m0012 from './0012-outbox.js'
 import * as m0013 from './0013-request-logs.js'
+import * as m0014 from './0014-job-leases.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -31,4 +32,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-usage-events': m0011,
   '0012-outbox': m0012,
   '0013-request-logs': m0013,
+  '0014-job-leases': m0014,
 }

@@ -1,0 +1,363 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { PriceRowsSchema } from '../../src/pricing/index.js'
+import { SETUP_AUDIT } from '../support/admin-harness.js'
+import { SETUP_BILLING_ACTOR, idempotencyKey } from '../support/billing-fixtures.js'
+import { runFerry, startFerry, type FerryProcess } from '../support/ferry-process.js'
+import { TEST_REDIS_URL } from '../support/services.js'
+import { buildTestApp, TEST_MASTER_KEY } from '../support/test-app.js'
+import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
+
+/**
+ * Issue #10: two `ferry start` processes on one PostgreSQL schema and one Redis behave as one
+ * gateway. Concurrent traffic through both never spends more than the balance; concurrent admin
+ * writes through both leave one gapless audit chain that verifies; a key revoked on one is
+ * refused by the other within a second; each background job runs once, not once per process;
+ * and a process killed with SIGKILL mid-load has its holds released by the survivor's reaper
+ * without losing the usage of any completed response.
+ */
+const PRICES = PriceRowsSchema.parse([
+  { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
+])
+const SMALL_FUNDS = 3_000n // covers a few dozen requests' holds, not the load below
+const LARGE_FUNDS = 1_000_000_000n
+const HOLD_TTL_MS = 2_000
+const REAPER_INTERVAL_MS = 300
+const CHECKPOINT_INTERVAL_MS = 1_000
+
+interface Prepared {
+  capped: { organizationId: string; secret: string }
+  funded: { organizationId: string; secret: string }
+  adminToken: string
+}
+
+async function prepare(testDb: TestDb): Promise<Prepared> {
+  const built = buildTestApp({ db: testDb.db, masterKey: TEST_MASTER_KEY })
+  const admin = built.services.admin
+  await admin.pricing.publish(SETUP_AUDIT, { rows: PRICES })
+  const fund = async (name: string, amountMicros: bigint) => {
+    const { organizationId } = await admin.organizations.create(SETUP_AUDIT, { name })
+    const { secret } = await admin.keys.create(SETUP_AUDIT, {
+      organizationId,
+      name: 'load',
+      environment: 'live',
+    })
+    await admin.billing.credit(SETUP_BILLING_ACTOR, {
+      organizationId,
+      environment: 'live',
+      amountMicros,
+      category: 'paid',
+      idempotencyKey: idempotencyKey(name),
+    })
+    return { organizationId, secret }
+  }
+  const capped = await fund('Capped', SMALL_FUNDS)
+  const funded = await fund('Funded', LARGE_FUNDS)
+  const owner = await admin.users.createAdmin(
+    { audit: SETUP_AUDIT },
+    { email: 'owner@example.com', role: 'owner', password: 'correct horse battery staple' },
+  )
+  const { token } = await admin.tokens.createToken(SETUP_AUDIT, {
+    adminId: owner.adminId,
+    name: 'scale-out test',
+  })
+  await built.app.close()
+  return { capped, funded, adminToken: token }
+}
+
+type Outcome = { status: number; code: string | null; requestId: string | null; complete: boolean }
+
+async function chat(
+  url: string,
+  secret: string,
+  request: { model: string; stream: boolean },
+): Promise<Outcome> {
+  const { model, stream } = request
+  const response = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model,
+      messages: [{ role: 'user', content: 'Hello there.' }],
+      max_tokens: 16,
+      stream,
+    }),
+  })
+  const body = await response.text()
+  const requestId = response.headers.get('x-request-id')
+  if (response.status !== 200) {
+    const code = (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? null
+    return { status: response.status, code, requestId, complete: false }
+  }
+  const complete = stream
+    ? body.trimEnd().endsWith('data: [DONE]')
+    : (JSON.parse(body) as { object?: string }).object === 'chat.completion'
+  return { status: 200, code: null, requestId, complete }
+}
+
+async function ledgerOf(testDb: TestDb, organizationId: string) {
+  const account = await testDb.db
+    .selectFrom('ledger_accounts')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow()
+  const entries = await testDb.db
+    .selectFrom('ledger_entries')
+    .select(['kind', 'amount_micros', 'uncovered_micros', 'request_id'])
+    .where('account_id', '=', account.account_id)
+    .execute()
+  const openHolds = await testDb.db
+    .selectFrom('ledger_holds')
+    .select('hold_id')
+    .where('account_id', '=', account.account_id)
+    .where('status', '=', 'open')
+    .execute()
+  return { account, entries, openHolds }
+}
+
+async function settledWithin<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms: number) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (done(value) || Date.now() > deadline) return value
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const canRun = testDialects().includes('postgres') && inject('redisAvailable')
+
+describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway', () => {
+  let testDb: TestDb
+  let prepared: Prepared
+  let env: NodeJS.ProcessEnv
+  let a: FerryProcess & { url: string }
+  let b: FerryProcess & { url: string }
+  let startedAtMs: number
+  const running: FerryProcess[] = []
+
+  beforeAll(async () => {
+    testDb = await createTestDb('postgres')
+    prepared = await prepare(testDb)
+    const configFile = join(testDb.dataDir, 'ferry.config.json')
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        billing: {
+          holds: 'database',
+          holdTtlMs: HOLD_TTL_MS,
+          holdReaperIntervalMs: REAPER_INTERVAL_MS,
+        },
+      }),
+    )
+    env = {
+      FERRY_CONFIG: configFile,
+      FERRY_DATABASE_URL: testDb.url,
+      FERRY_DATA_DIR: testDb.dataDir,
+      FERRY_MASTER_KEY: TEST_MASTER_KEY.toString('hex'),
+      FERRY_REDIS_URL: TEST_REDIS_URL,
+      FERRY_AUDIT_CHECKPOINT_INTERVAL_MS: String(CHECKPOINT_INTERVAL_MS),
+      FERRY_LOG_LEVEL: 'warn',
+    }
+    startedAtMs = Date.now()
+    ;[a, b] = await Promise.all([
+      startFerry([], { env: { ...env, FERRY_LOG_LEVEL: 'info' }, timeoutMs: 90_000 }),
+      startFerry([], { env: { ...env, FERRY_LOG_LEVEL: 'info' }, timeoutMs: 90_000 }),
+    ])
+    running.push(a, b)
+  }, 120_000)
+
+  afterAll(async () => {
+    for (const proc of running) if (proc.child.exitCode === null) proc.child.kill('SIGKILL')
+    await Promise.all(running.map((p) => p.exited))
+    await testDb?.destroy()
+  })
+
+  it('never admits more than the balance covers, across both processes', async () => {
+    const { organizationId, secret } = prepared.capped
+    const outcomes: Outcome[] = []
+    const worker = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const url = (n + i) % 2 === 0 ? a.url : b.url
+        const outcome = await chat(url, secret, { model: 'mock', stream: (n + i) % 3 === 0 })
+        outcomes.push(outcome)
+        if (outcome.code === 'insufficient_quota' && i > 10) return
+      }
+    }
+    await Promise.all(Array.from({ length: 12 }, (_, n) => worker(n)))
+    const admitted = outcomes.filter((o) => o.status === 200)
+    const refused = outcomes.filter((o) => o.code === 'insufficient_quota')
+    expect(admitted.length).toBeGreaterThan(5)
+    expect(refused.length).toBeGreaterThan(0) // the cap was reached
+    expect(outcomes.filter((o) => o.status !== 200 && o.code !== 'insufficient_quota')).toEqual([])
+
+    const { account, entries, openHolds } = await ledgerOf(testDb, organizationId)
+    const charges = entries.filter((e) => e.kind === 'usage_charge')
+    expect(account.balance_micros).toBeGreaterThanOrEqual(0n)
+    expect(account.held_micros).toBe(0n)
+    expect(openHolds).toEqual([])
+    expect(entries.reduce((s, e) => s + e.amount_micros, 0n)).toBe(account.balance_micros)
+    expect(entries.reduce((s, e) => s + (e.uncovered_micros ?? 0n), 0n)).toBe(0n)
+    const spent = -charges.reduce((s, e) => s + e.amount_micros, 0n)
+    expect(spent).toBeLessThanOrEqual(SMALL_FUNDS)
+    // Every admitted request was charged once, no more: admitted ≤ what the balance covers.
+    expect(charges.length).toBe(admitted.length)
+    expect(new Set(charges.map((c) => c.request_id)).size).toBe(charges.length)
+  })
+
+  it('keeps one gapless audit chain that verifies after concurrent admin writes through both', async () => {
+    const { organizationId } = prepared.funded
+    const createKey = async (url: string, n: number) => {
+      const response = await fetch(`${url}/admin/v1/orgs/${organizationId}/keys`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${prepared.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: `concurrent ${n}`, environment: 'live' }),
+      })
+      return response.status
+    }
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => createKey(n % 2 === 0 ? a.url : b.url, n)),
+    )
+    expect(statuses.every((s) => s === 201)).toBe(true)
+
+    const chains = await testDb.db
+      .selectFrom('audit_events')
+      .select(['chain_id', 'sequence'])
+      .orderBy('chain_id')
+      .orderBy('sequence')
+      .execute()
+    const byChain = new Map<string, bigint[]>()
+    for (const row of chains)
+      byChain.set(row.chain_id, [...(byChain.get(row.chain_id) ?? []), row.sequence])
+    for (const [, sequences] of byChain)
+      expect(sequences).toEqual(sequences.map((_, i) => BigInt(i + 1)))
+    const verify = runFerry(['audit', 'verify', '--database'], { env })
+    const { code } = await verify.exited
+    expect(code, verify.stdout.join('') + verify.stderr.join('')).toBe(0)
+  })
+
+  it('refuses a key revoked on one process on the other within a second', async () => {
+    const { organizationId } = prepared.funded
+    const admin = {
+      authorization: `Bearer ${prepared.adminToken}`,
+      'content-type': 'application/json',
+    }
+    const created = (await (
+      await fetch(`${a.url}/admin/v1/orgs/${organizationId}/keys`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'to revoke', environment: 'live' }),
+      })
+    ).json()) as { keyId: string; secret: string }
+    // B has the key in its cache.
+    expect((await chat(b.url, created.secret, { model: 'mock', stream: false })).status).toBe(200)
+    const revoked = await fetch(`${a.url}/admin/v1/keys/${created.keyId}/revoke`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ reason: { code: 'key_leaked' } }),
+    })
+    expect(revoked.status).toBe(200)
+    const revokedAt = Date.now()
+    const seen = await settledWithin(
+      () => chat(b.url, created.secret, { model: 'mock', stream: false }),
+      (o) => o.status === 401,
+      2_000,
+    )
+    expect(seen.status).toBe(401)
+    expect(Date.now() - revokedAt).toBeLessThan(1_000)
+  })
+
+  it('refuses the keys of an organization suspended on one process on the other within a second', async () => {
+    const { organizationId, secret } = prepared.capped
+    // A knows the key (its balance is spent: 429, but authenticated).
+    expect((await chat(a.url, secret, { model: 'mock', stream: false })).status).toBe(429)
+    const suspended = await fetch(`${b.url}/admin/v1/orgs/${organizationId}/suspend`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${prepared.adminToken}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ reason: { code: 'unpaid_invoice' } }),
+    })
+    expect(suspended.status).toBe(200)
+    const suspendedAt = Date.now()
+    const seen = await settledWithin(
+      () => chat(a.url, secret, { model: 'mock', stream: false }),
+      (o) => o.status === 401,
+      2_000,
+    )
+    expect(seen.status).toBe(401)
+    expect(Date.now() - suspendedAt).toBeLessThan(1_000)
+  })
+
+  it('runs each background job once per interval across both processes', async () => {
+    const elapsedMs = Date.now() - startedAtMs
+    const rows = await testDb.db.selectFrom('job_leases').selectAll().execute()
+    const runsOf = (name: string) => Number(rows.find((r) => r.job_name === name)?.run_count ?? 0)
+    // Once per process would be about twice these.
+    expect(runsOf('billing.sweep')).toBeGreaterThan(0)
+    expect(runsOf('billing.sweep')).toBeLessThanOrEqual(elapsedMs / REAPER_INTERVAL_MS + 2)
+    expect(runsOf('audit.checkpoints')).toBeLessThanOrEqual(elapsedMs / CHECKPOINT_INTERVAL_MS + 1)
+    expect(runsOf('request_logs.purge')).toBe(1) // due at start, then hourly
+  })
+
+  it('releases a SIGKILLed process’s holds by the survivor’s reaper and loses no completed usage', async () => {
+    const { organizationId, secret } = prepared.funded
+    const completed: string[] = []
+    let stop = false
+    const worker = async (n: number) => {
+      for (let i = 0; !stop && i < 500; i++) {
+        const url = n % 2 === 0 ? a.url : b.url
+        const stream = i % 2 === 0
+        const model = stream ? 'mock?completionTokens=8&chunkDelayMs=40' : 'mock'
+        const outcome = await chat(url, secret, { model, stream }).catch(() => null)
+        if (outcome?.complete && outcome.requestId && !stop) completed.push(outcome.requestId)
+      }
+    }
+    const workers = Array.from({ length: 12 }, (_, n) => worker(n))
+    const deadline = Date.now() + 10_000
+    while (completed.length < 60 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    b.child.kill('SIGKILL')
+    await b.exited
+    // Requests in flight on B when it died leave stored holds open, until the reaper on A.
+    stop = true
+    await Promise.all(workers)
+    expect(completed.length).toBeGreaterThan(30)
+
+    const after = await settledWithin(
+      () => ledgerOf(testDb, organizationId),
+      (l) => l.openHolds.length === 0 && l.account.held_micros === 0n,
+      HOLD_TTL_MS + 5_000,
+    )
+    expect(after.openHolds).toEqual([])
+    expect(after.account.held_micros).toBe(0n)
+    const reaped = await testDb.db
+      .selectFrom('ledger_holds')
+      .select('hold_id')
+      .where('status', '=', 'expired')
+      .execute()
+    expect(reaped.length).toBeGreaterThan(0) // B's in-flight holds, released by A
+
+    const recorded = new Set(
+      (
+        await testDb.db
+          .selectFrom('usage_events')
+          .select('request_id')
+          .where('organization_id', '=', organizationId)
+          .execute()
+      ).map((r) => r.request_id),
+    )
+    const charged = new Set(
+      after.entries.filter((e) => e.kind === 'usage_charge').map((e) => e.request_id),
+    )
+    expect(completed.filter((id) => !recorded.has(id))).toEqual([])
+    expect(completed.filter((id) => !charged.has(id))).toEqual([])
+    expect(after.entries.reduce((s, e) => s + e.amount_micros, 0n)).toBe(
+      after.account.balance_micros,
+    )
+  })
+})

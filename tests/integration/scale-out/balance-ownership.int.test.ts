@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  BalancesOwnedElsewhereError,
+  claimBalanceOwnership,
+  type BalanceOwnership,
+} from '../../../src/billing/index.js'
+import type { HoldStrategy } from '../../../src/billing/balance-holds.js'
+import { createTestDb, testDialects, type TestDb } from '../../support/test-db.js'
+
+/**
+ * Issue #10, safety first: with `billing.holds: memory` a process's balance book is the
+ * authority, so a second process on the same PostgreSQL balances would overspend. The
+ * balances lock makes that a start-up error instead (ADR 0003).
+ */
+if (testDialects().includes('postgres')) {
+  describe('postgres: the balances lock', () => {
+    let testDb: TestDb
+    let other: TestDb
+    const held: BalanceOwnership[] = []
+    const claim = async (strategy: HoldStrategy, db: TestDb = testDb) => {
+      const ownership = await claimBalanceOwnership({
+        dialect: 'postgres',
+        connectionString: db.url,
+        strategy,
+      })
+      held.push(ownership)
+      return ownership
+    }
+    beforeAll(async () => {
+      testDb = await createTestDb('postgres', { migrate: false })
+      other = await createTestDb('postgres', { migrate: false })
+    })
+    afterAll(async () => {
+      for (const ownership of held) await ownership.release()
+      await testDb.destroy()
+      await other.destroy()
+    })
+
+    it('refuses a second memory-strategy process with a message that says what to do', async () => {
+      const first = await claim('memory')
+      const second = claimBalanceOwnership({
+        dialect: 'postgres',
+        connectionString: testDb.url,
+        strategy: 'memory',
+      })
+      await expect(second).rejects.toBeInstanceOf(BalancesOwnedElsewhereError)
+      await expect(second).rejects.toThrow(/set billing\.holds: database/)
+      // Nor may a database-strategy process join a memory owner.
+      await expect(claim('database')).rejects.toBeInstanceOf(BalancesOwnedElsewhereError)
+      // Another schema (another deployment) is not affected.
+      await claim('memory', other)
+      await first.release()
+      // Released: the next process takes over.
+      await (await claim('memory')).release()
+    })
+
+    it('lets any number of database-strategy processes share, and refuses memory beside them', async () => {
+      const a = await claim('database')
+      const b = await claim('database')
+      await expect(claim('memory')).rejects.toThrow(/billing\.holds: memory owns|another Ferry/)
+      await a.release()
+      await b.release()
+      await (await claim('memory')).release()
+    })
+
+    it('needs nothing on SQLite (one process by construction)', async () => {
+      const ownership = await claimBalanceOwnership({
+        dialect: 'sqlite',
+        connectionString: undefined,
+        strategy: 'memory',
+      })
+      await ownership.release()
+    })
+  })
+}
