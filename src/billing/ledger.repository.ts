@@ -345,6 +345,27 @@ export function findApprovalRow(db: Db, approvalId: string) {
     .executeTakeFirst()
 }
 
+/**
+ * Approvals by status, newest first. `pending` ones past their expiry are left out: they can
+ * no longer be granted.
+ */
+export function findApprovalRows(
+  db: Db,
+  query: { status: string; organizationId?: string; now: string; limit: number },
+) {
+  let select = db
+    .selectFrom('billing_approvals')
+    .selectAll()
+    .where('status', '=', query.status)
+    .orderBy('created_at', 'desc')
+    .orderBy('approval_id', 'desc')
+    .limit(query.limit)
+  if (query.organizationId !== undefined)
+    select = select.where('organization_id', '=', query.organizationId)
+  if (query.status === 'pending') select = select.where('expires_at', '>', query.now)
+  return select.execute()
+}
+
 export async function updateApprovalRow(
   db: Db,
   change: { approvalId: string; set: Partial<Omit<BillingApprovalRow, 'approval_id'>> },

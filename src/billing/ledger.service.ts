@@ -24,6 +24,7 @@ import {
   findAccountRow,
   findAccountRowsOf,
   findApprovalRow,
+  findApprovalRows,
   findAuditEventIdFor,
   findBalanceBefore,
   findCorrectionsOf,
@@ -612,6 +613,19 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           },
         }
       }),
+
+    /** Approvals in one state (`pending`: still grantable, waiting for a second admin). */
+    listApprovals: async (query: {
+      status: BillingApproval['status']
+      organizationId?: string
+      limit: number
+    }): Promise<BillingApproval[]> =>
+      (
+        await findApprovalRows(db, {
+          ...query,
+          now: toIsoTimestamp(clock.nowMs()),
+        })
+      ).map(rowToApproval),
 
     getApproval: async (approvalId: string): Promise<BillingApproval> => {
       const row = await findApprovalRow(db, approvalId)

@@ -9,6 +9,7 @@ import {
   EntryIdParams,
   InvoiceParams,
   InvoiceQuery,
+  ListApprovalsQuery,
   ListEntriesQuery,
   OrganizationIdParams,
   RefundBody,
@@ -192,6 +193,26 @@ export const grantApprovalRoute = adminRoute({
     toWire(await ctx.services.billing.grantApproval(actorOf(ctx), ctx.params.approvalId)),
 })
 
+export const listApprovalsRoute = adminRoute({
+  method: 'GET',
+  url: '/billing/approvals',
+  summary:
+    'Billing approvals by state, newest first: by default those waiting for a second admin (pending, not expired)',
+  permission: 'billing.read',
+  readOnly: true,
+  query: ListApprovalsQuery,
+  handler: async ({ query, services }) => ({
+    object: 'list',
+    data: toWire(
+      await services.billing.listApprovals({
+        status: query.status,
+        limit: query.limit,
+        ...(query.organizationId !== undefined ? { organizationId: query.organizationId } : {}),
+      }),
+    ),
+  }),
+})
+
 export const getApprovalRoute = adminRoute({
   method: 'GET',
   url: '/billing/approvals/:approvalId',
@@ -243,6 +264,7 @@ export const BILLING_ROUTES: readonly AdminRoute[] = [
   adjustmentRoute,
   requestApprovalRoute,
   grantApprovalRoute,
+  listApprovalsRoute,
   getApprovalRoute,
   exportInvoiceRoute,
 ]

@@ -42,6 +42,16 @@ export const ListEntriesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 })
 
+export const ListApprovalsQuery = z.strictObject({
+  /** @default 'pending' — waiting for a second admin (expired ones are left out). */
+  status: z.enum(['pending', 'granted', 'used']).default('pending'),
+  organizationId: z
+    .string()
+    .regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+
 export const CreditBody = z.strictObject({
   environment: Environment.default('live'),
   amountMicros: PositiveMicros,

@@ -185,6 +185,30 @@ for (const dialect of testDialects()) {
       expectOpenAIError(charge.json(), { code: 'entry_not_voidable' })
     })
 
+    it('lists the approvals waiting for a second admin, and moves a granted one out', async () => {
+      const org = await h.createOrganization()
+      const ask = async (amountMicros: string) =>
+        (
+          await post(`/orgs/${org}/billing/approvals`, { action: 'billing.refund', amountMicros })
+        ).json<{ approvalId: string }>().approvalId
+      const first = await ask('3000000000')
+      const second = await ask('4000000000')
+      const listed = (status: string) =>
+        get(`/billing/approvals?status=${status}&organizationId=${org}`, billingToken)
+      const pending = await listed('pending')
+      expect(pending.statusCode, pending.body).toBe(200)
+      expect(
+        pending.json<{ data: { approvalId: string }[] }>().data.map((a) => a.approvalId),
+      ).toEqual([second, first])
+      await post(`/billing/approvals/${first}/grant`, reason('checked'), secondOwnerToken)
+      const after = (await listed('pending')).json<{ data: { approvalId: string }[] }>()
+      expect(after.data.map((a) => a.approvalId)).toEqual([second])
+      const granted = (await listed('granted')).json<{ data: { approvalId: string }[] }>()
+      expect(granted.data.map((a) => a.approvalId)).toEqual([first])
+      const bad = await get('/billing/approvals?status=lost', billingToken)
+      expect(bad.statusCode).toBe(400)
+    })
+
     it('needs a second admin to approve a large credit, and refuses self-approval', async () => {
       const org = await h.createOrganization()
       const big = {

@@ -1501,6 +1501,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/billing/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Billing approvals by state, newest first: by default those waiting for a second admin (pending, not expired) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    organizationId?: string;
+                    status?: "pending" | "granted" | "used";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description OpenAI's error envelope */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string | null;
+                                message: string;
+                                param: string | null;
+                                type: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/billing/approvals/{approvalId}": {
         parameters: {
             query?: never;
@@ -5888,6 +5942,11 @@ export const OPERATIONS = {
   },
   "GET /admin/v1/auth/me": {
     "permission": "authenticated",
+    "auditAction": null,
+    "reasonRequired": false
+  },
+  "GET /admin/v1/billing/approvals": {
+    "permission": "billing.read",
     "auditAction": null,
     "reasonRequired": false
   },

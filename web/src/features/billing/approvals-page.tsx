@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, needsReason } from '../../api/client'
 import type { Approval } from '../../api/models'
 import { ActionForm, Empty, ErrorNote, Page, TextField } from '../../components/ui'
@@ -6,19 +7,27 @@ import { formatMicros, formatTime } from '../../format'
 import { Link } from '../../router'
 import { useCan, useMe } from '../../session'
 
-/** Approvals waiting for a second admin: open one by its ID, then grant it (billing.approve). */
+/**
+ * Approvals waiting for a second admin: the pending list, or one opened by its ID; grant it
+ * (billing.approve).
+ */
 export function ApprovalsPage() {
   const can = useCan()
   const me = useMe()
+  const client = useQueryClient()
   const [approvalId, setApprovalId] = useState('')
   const [approval, setApproval] = useState<Approval | null>(null)
   const [error, setError] = useState<unknown>(null)
-  const open = async () => {
+  const pending = useQuery({
+    queryKey: ['approvals', 'pending'],
+    queryFn: () => api.get('/admin/v1/billing/approvals', { query: { status: 'pending' } }),
+  })
+  const open = async (id: string) => {
     setError(null)
     try {
       setApproval(
         await api.get('/admin/v1/billing/approvals/{approvalId}', {
-          path: { approvalId: approvalId.trim() },
+          path: { approvalId: id.trim() },
         }),
       )
     } catch (err) {
@@ -26,18 +35,55 @@ export function ApprovalsPage() {
       setError(err)
     }
   }
+  const waiting = (pending.data as { data?: Approval[] } | undefined)?.data ?? []
   return (
     <Page title="Approvals">
       <p className="muted">
-        Credits, refunds and adjustments above the approval threshold need a second admin. The
-        requester sends you the approval ID (<code>apr_…</code>); open it here to check and grant
-        it.
+        Credits, refunds and adjustments above the approval threshold need a second admin. Pick one
+        waiting below, or open one by the ID its requester sent you (<code>apr_…</code>), to check
+        and grant it.
       </p>
+      <h2>Waiting for a second admin</h2>
+      <ErrorNote error={pending.error} />
+      {pending.isSuccess && waiting.length === 0 ? (
+        <Empty>No approval is waiting. Large credits, refunds and adjustments ask for one.</Empty>
+      ) : null}
+      {waiting.length > 0 ? (
+        <table>
+          <caption className="visually-hidden">Pending approvals</caption>
+          <thead>
+            <tr>
+              <th scope="col">Action</th>
+              <th scope="col">Amount</th>
+              <th scope="col">Organization</th>
+              <th scope="col">Requested</th>
+              <th scope="col">Open</th>
+            </tr>
+          </thead>
+          <tbody>
+            {waiting.map((a) => (
+              <tr key={a.approvalId}>
+                <td>{a.action}</td>
+                <td>{formatMicros(a.amountMicros)}</td>
+                <td>
+                  <code>{a.organizationId}</code>
+                </td>
+                <td>{formatTime(a.createdAt)}</td>
+                <td>
+                  <button type="button" onClick={() => void open(a.approvalId)}>
+                    Open {a.approvalId}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       <form
         className="filters"
         onSubmit={(e) => {
           e.preventDefault()
-          void open()
+          void open(approvalId)
         }}
       >
         <TextField
@@ -92,6 +138,7 @@ export function ApprovalsPage() {
                       reason,
                     }),
                   )
+                  await client.invalidateQueries({ queryKey: ['approvals'] })
                 }}
               />
             )
