@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { PriceRowsSchema } from '../../src/pricing/index.js'
-import { SETUP_AUDIT } from '../support/admin-harness.js'
-import { SETUP_BILLING_ACTOR, idempotencyKey } from '../support/billing-fixtures.js'
 import { startFerry, type FerryProcess } from '../support/ferry-process.js'
-import { buildTestApp, TEST_MASTER_KEY } from '../support/test-app.js'
+import { preparePricedCustomer } from '../support/priced-customer.js'
+import { TEST_MASTER_KEY } from '../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
 
 /**
@@ -12,31 +10,6 @@ import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
  * complete response (a whole JSON body, or a stream through `[DONE]`) has its usage event and
  * its charge, and after a restart the ledger still balances.
  */
-const PRICES = PriceRowsSchema.parse([
-  { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
-])
-const FUNDS = 1_000_000_000n
-
-async function prepare(testDb: TestDb) {
-  const built = buildTestApp({ db: testDb.db, masterKey: TEST_MASTER_KEY })
-  const admin = built.services.admin
-  await admin.pricing.publish(SETUP_AUDIT, { rows: PRICES })
-  const { organizationId } = await admin.organizations.create(SETUP_AUDIT, { name: 'Acme' })
-  const { secret } = await admin.keys.create(SETUP_AUDIT, {
-    organizationId,
-    name: 'load',
-    environment: 'live',
-  })
-  await admin.billing.credit(SETUP_BILLING_ACTOR, {
-    organizationId,
-    environment: 'live',
-    amountMicros: FUNDS,
-    category: 'paid',
-    idempotencyKey: idempotencyKey('crash'),
-  })
-  await built.app.close()
-  return { organizationId, secret }
-}
 
 /** One completed request: its ID, as the client saw it. */
 async function callOnce(url: string, secret: string, stream: boolean): Promise<string | null> {
@@ -69,7 +42,9 @@ for (const dialect of testDialects()) {
 
     it('keeps every acknowledged request’s usage event and charge, and the ledger balances', async () => {
       testDb = await createTestDb(dialect)
-      const { organizationId, secret } = await prepare(testDb)
+      const { organizationId, secret, fundsMicros } = await preparePricedCustomer(testDb, {
+        keyName: 'load',
+      })
       const env = {
         FERRY_DATABASE_URL: testDb.url,
         FERRY_DATA_DIR: testDb.dataDir,
@@ -144,7 +119,9 @@ for (const dialect of testDialects()) {
         .select('cost_micros')
         .where('organization_id', '=', organizationId)
         .execute()
-      expect(FUNDS - spent.reduce((s, e) => s + e.cost_micros, 0n)).toBe(account.balance_micros)
+      expect(fundsMicros - spent.reduce((s, e) => s + e.cost_micros, 0n)).toBe(
+        account.balance_micros,
+      )
     })
   })
 }

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PriceRowsSchema } from '../../src/pricing/index.js'
-import { SETUP_AUDIT } from '../support/admin-harness.js'
-import { SETUP_BILLING_ACTOR, idempotencyKey } from '../support/billing-fixtures.js'
 import { startFerry, type FerryProcess } from '../support/ferry-process.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
-import { buildTestApp, TEST_MASTER_KEY } from '../support/test-app.js'
+import { preparePricedCustomer } from '../support/priced-customer.js'
+import { TEST_MASTER_KEY } from '../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
 
 /**
@@ -13,31 +11,7 @@ import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
  * itself when the database returns. The gateway reaches PostgreSQL through a proxy the test
  * cuts: refused connections first, then a black hole (connections accepted, never answered).
  */
-const PRICES = PriceRowsSchema.parse([
-  { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
-])
 const CONNECT_TIMEOUT_MS = 1_000
-
-async function prepare(testDb: TestDb) {
-  const built = buildTestApp({ db: testDb.db, masterKey: TEST_MASTER_KEY })
-  const admin = built.services.admin
-  await admin.pricing.publish(SETUP_AUDIT, { rows: PRICES })
-  const { organizationId } = await admin.organizations.create(SETUP_AUDIT, { name: 'Acme' })
-  const { secret } = await admin.keys.create(SETUP_AUDIT, {
-    organizationId,
-    name: 'outage',
-    environment: 'live',
-  })
-  await admin.billing.credit(SETUP_BILLING_ACTOR, {
-    organizationId,
-    environment: 'live',
-    amountMicros: 1_000_000_000n,
-    category: 'paid',
-    idempotencyKey: idempotencyKey('outage'),
-  })
-  await built.app.close()
-  return { organizationId, secret }
-}
 
 async function chat(url: string, secret: string) {
   const startedAt = performance.now()
@@ -59,7 +33,7 @@ describe.runIf(testDialects().includes('postgres'))('postgres: the database goes
 
   beforeAll(async () => {
     testDb = await createTestDb('postgres')
-    ;({ secret, organizationId } = await prepare(testDb))
+    ;({ secret, organizationId } = await preparePricedCustomer(testDb, { keyName: 'outage' }))
     const direct = new URL(testDb.url)
     proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) })
     const proxied = new URL(testDb.url)
