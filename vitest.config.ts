@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * Four projects (STYLE §3.7): unit tests beside the code, integration suites run once per
- * dialect, end-to-end tests on a real port, and the console in a real Chromium. `npm test` runs
- * all four. The global setup probes
+ * Five projects (STYLE §3.7): unit tests beside the code, integration suites run once per
+ * dialect, end-to-end tests on a real port, the hardening suites (issue 11) and the console in a
+ * real Chromium. `npm test` runs
+ * all five. The global setup probes
  * PostgreSQL and Redis and says in one clear line when their suites are skipped.
  */
 export default defineConfig({
@@ -18,6 +19,11 @@ export default defineConfig({
         test: { name: 'integration', include: ['tests/integration/**/*.int.test.ts'] },
       },
       { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'] } },
+      // Issue 11: hostile input, broken upstreams, crashes and secret leaks (docs/reliability.md).
+      {
+        extends: true,
+        test: { name: 'hardening', include: ['tests/hardening/**/*.hardening.test.ts'] },
+      },
       {
         extends: true,
         test: {
