@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../lib/errors.js'
 import { adminCommand } from './commands/admin.js'
 import { auditCommand } from './commands/audit.js'
+import { doctorCommand } from './commands/doctor.js'
 import { evidenceCommand } from './commands/evidence.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
@@ -36,6 +37,7 @@ export function buildCli(): Command {
     .addCommand(keysCommand())
     .addCommand(webhooksCommand())
     .addCommand(usageCommand())
+    .addCommand(doctorCommand())
     .showHelpAfterError()
     .exitOverride()
 }

@@ -30,7 +30,8 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
   return createSqliteDb(sqlitePath(url, options.dataDir), options)
 }
 
-function sqlitePath(url: string | undefined, dataDir: string): string {
+/** Where a SQLite URL (or none: the data directory's ferry.db) puts the database file. */
+export function sqlitePath(url: string | undefined, dataDir: string): string {
   if (url === undefined) return resolve(dataDir, 'ferry.db')
   const path = url.replace(/^(sqlite|file):(\/\/)?/, '')
   if (path === ':memory:') return path

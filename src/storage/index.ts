@@ -1,6 +1,6 @@
 export type { Database, DatabaseHandle, Db, Dialect, Tx } from './database.js'
 export { DIALECTS } from './database.js'
-export { createDb, defaultSqlitePath, type CreateDbOptions } from './create-db.js'
+export { createDb, defaultSqlitePath, sqlitePath, type CreateDbOptions } from './create-db.js'
 export { migrateToLatest, findPendingMigrations, MigrationFailedError } from './migrate.js'
 export { findSetting, insertSettingIfAbsent } from './settings.repository.js'
 export { checkDatabase } from './check-database.js'

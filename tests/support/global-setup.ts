@@ -1,4 +1,6 @@
+import { rmSync } from 'node:fs'
 import type { TestProject } from 'vitest/node'
+import { reliabilityDir } from './reliability-log.js'
 import { TEST_POSTGRES_URL, TEST_REDIS_URL, isReachable } from './services.js'
 
 declare module 'vitest' {
@@ -13,6 +15,8 @@ declare module 'vitest' {
  * skipped with a line saying so; with FERRY_TEST_REQUIRE_SERVICES=1 (CI) the run fails instead.
  */
 export default async function setup(project: TestProject) {
+  // Trials recorded for docs/reliability.md describe this run only (scripts/reliability-report.ts).
+  rmSync(reliabilityDir(), { recursive: true, force: true })
   const [postgres, redis] = await Promise.all([
     isReachable(TEST_POSTGRES_URL, 5432),
     isReachable(TEST_REDIS_URL, 6379),

@@ -10,6 +10,8 @@ import {
   type DatabaseHandle,
   type Dialect,
 } from '../../src/storage/index.js'
+import { recordReliability } from './reliability-log.js'
+import { describeHits, scanPostgresSchema, scanSqliteFiles, type SecretHit } from './secret-scan.js'
 import { TEST_POSTGRES_URL } from './services.js'
 
 /**
@@ -44,9 +46,11 @@ export async function createTestDb(
   let handle: DatabaseHandle
   let url: string
   let dropSchema = async () => {}
+  let scanForSecrets = (): Promise<SecretHit[]> => Promise.resolve([])
   if (dialect === 'sqlite') {
     url = `sqlite:${join(dataDir, 'ferry.db')}`
     handle = createDb({ url, dataDir })
+    scanForSecrets = () => Promise.resolve(scanSqliteFiles(join(dataDir, 'ferry.db')))
   } else {
     const schema = `ferry_test_${randomBytes(6).toString('hex')}`
     const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL })
@@ -62,6 +66,7 @@ export async function createTestDb(
       searchPath: schema,
       poolMax: options.poolMax ?? 10,
     })
+    scanForSecrets = () => scanPostgresSchema(TEST_POSTGRES_URL, schema)
     dropSchema = async () => {
       const cleaner = new pg.Client({ connectionString: TEST_POSTGRES_URL })
       await cleaner.connect()
@@ -76,8 +81,19 @@ export async function createTestDb(
     dataDir,
     destroy: async () => {
       await handle.close().catch(() => undefined) // a test may have closed it already
+      // The canary scan over every test database (issue 11): whatever the suite did, no full
+      // Ferry key secret may be at rest. Read before deleting; fail the suite that leaked.
+      const hits = await scanForSecrets()
       await dropSchema()
       rmSync(dataDir, { recursive: true, force: true })
+      recordReliability({
+        area: 'secrets',
+        check: `no Ferry key secret at rest in a test database (${dialect})`,
+        cases: 1,
+        failures: hits.length > 0 ? 1 : 0,
+        expectation: 'every suite’s database, scanned when it is destroyed: zero hits',
+      })
+      if (hits.length > 0) throw new Error(`secret found at rest: ${describeHits(hits)}`)
     },
   }
 }

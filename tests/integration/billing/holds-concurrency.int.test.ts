@@ -7,6 +7,7 @@ import {
   createBillingFixture,
   type BillingFixture,
 } from '../../support/billing-setup.js'
+import { recordReliability } from '../../support/reliability-log.js'
 import { testDialects } from '../../support/test-db.js'
 
 const REQUESTS = 1000
@@ -79,6 +80,18 @@ for (const dialect of testDialects()) {
           }),
         )
         const served = BigInt(outcomes.filter((o) => o === 'served').length)
+        const { accounts: after } = await instances[0]!.ledger.balance(organizationId)
+        recordReliability({
+          area: 'concurrency',
+          check: `${REQUESTS} concurrent requests against a balance covering ${COVERED} (${dialect}, ${strategy} holds, ${instanceCount(strategy, dialect)} instance(s))`,
+          cases: REQUESTS,
+          // Overspend is the rule broken: admissions beyond what the balance covers.
+          failures:
+            Number(served > COVERED ? served - COVERED : 0n) +
+            (after.some((a) => a.balanceMicros < 0n) ? 1 : 0),
+          expectation: 'admitted ≤ covered, balance never below zero, no hold left',
+          breakdown: { admitted: Number(served), refused: REQUESTS - Number(served) },
+        })
         expect(served).toBeLessThanOrEqual(COVERED)
         // Every request that could be covered was: the refusals are only for lack of money.
         expect(served).toBe(COVERED)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { recordReliability } from '../../support/reliability-log.js'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../../src/config/resolve-provider-accounts.js'
 import { PriceRowsSchema } from '../../../src/pricing/index.js'
 import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
@@ -256,6 +257,14 @@ for (const dialect of testDialects()) {
       const spent = entries
         .filter((e) => e.kind === 'usage_charge')
         .reduce((sum, e) => sum - e.amount_micros, 0n)
+      recordReliability({
+        area: 'concurrency',
+        check: `200 concurrent /v1 chat requests against a 1,000-micro balance (${dialect})`,
+        cases: 200,
+        failures: (spent > 1_000n ? 1 : 0) + (balance < 0n ? 1 : 0),
+        expectation: 'spent ≤ balance, never below zero, 429 insufficient_quota for the rest',
+        breakdown: { admitted, refused },
+      })
       expect(spent).toBeLessThanOrEqual(1_000n)
       expect(entries.filter((e) => e.kind === 'usage_charge')).toHaveLength(admitted)
       expect(balance).toBe(1_000n - spent)
