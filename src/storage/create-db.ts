@@ -51,12 +51,15 @@ function createSqliteDb(path: string, options: CreateDbOptions): DatabaseHandle 
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   })
-  rememberSqliteFile(db, path)
+  const forgetFile = rememberSqliteFile(db, path)
   return {
     db,
     dialect: 'sqlite',
     location: path,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy()
+      await forgetFile()
+    },
   }
 }
 

@@ -1,13 +1,30 @@
-import { open } from 'node:fs/promises'
+import { close, fdatasync, open } from 'node:fs'
 import { sql } from 'kysely'
 import type { Db, Tx } from './database.js'
 
-/** SQLite files by the Kysely instance that writes them (set by createDb). */
-const sqliteFiles = new WeakMap<Db, string>()
+/** A SQLite file and, once opened, a descriptor of its WAL to flush. */
+interface SqliteFile {
+  path: string
+  wal: Promise<number> | null
+}
 
-/** createDb: `db` writes the SQLite file at `path` (an in-memory database is never flushed). */
-export function rememberSqliteFile(db: Db, path: string): void {
-  if (path !== ':memory:') sqliteFiles.set(db, path)
+/** SQLite files by the Kysely instance that writes them (set by createDb). */
+const sqliteFiles = new WeakMap<Db, SqliteFile>()
+
+/**
+ * createDb: `db` writes the SQLite file at `path` (an in-memory database is never flushed).
+ * Returns what closes the WAL descriptor, for when the database closes.
+ */
+export function rememberSqliteFile(db: Db, path: string): () => Promise<void> {
+  if (path === ':memory:') return () => Promise.resolve()
+  const file: SqliteFile = { path, wal: null }
+  sqliteFiles.set(db, file)
+  return async () => {
+    const wal = file.wal
+    file.wal = null
+    const fd = await wal?.catch(() => null)
+    if (fd !== null && fd !== undefined) await new Promise((done) => close(fd, done))
+  }
 }
 
 /**
@@ -42,16 +59,27 @@ export async function runFlushedTransaction<T>(db: Db, fn: (trx: Tx) => Promise<
   return result
 }
 
-/** fdatasync the WAL, where a commit of WAL mode lives until a checkpoint copies it. */
-async function flushCommitted(file: string): Promise<void> {
-  const handle = await open(`${file}-wal`, 'r').catch((err: unknown) => {
-    // No WAL file: checkpointed and removed, so the database file holds the commit.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return open(file, 'r')
-    throw err
+/**
+ * fdatasync the WAL, where a commit of WAL mode lives until a checkpoint copies it (and flushes
+ * the database file). The descriptor is opened once: SQLite keeps the WAL file (truncating and
+ * reusing it) for as long as a connection is open, and deletes it only when the last one closes.
+ */
+async function flushCommitted(file: SqliteFile): Promise<void> {
+  file.wal ??= openForFlush(`${file.path}-wal`)
+  const fd = await file.wal.catch(async (err: unknown) => {
+    file.wal = null
+    // No WAL file (never expected while the connection is open): the database file then holds
+    // every commit, so flush that one.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const dbFd = await openForFlush(file.path)
+    await flushFd(dbFd).finally(() => close(dbFd, () => undefined))
+    return null
   })
-  try {
-    await handle.datasync()
-  } finally {
-    await handle.close()
-  }
+  if (fd !== null) await flushFd(fd)
 }
+
+const flushFd = (fd: number) =>
+  new Promise<void>((done, fail) => fdatasync(fd, (err) => (err ? fail(err) : done())))
+
+const openForFlush = (path: string) =>
+  new Promise<number>((done, fail) => open(path, 'r', (err, fd) => (err ? fail(err) : done(fd))))
