@@ -9,7 +9,13 @@
 // A fresh data directory (SQLite) gets one organization and one live key; Ferry serves
 // gpt-4o-mini and text-embedding-3-small from the harness's mock upstream and logs one access
 // line per request to a file, as a production deployment would.
-import { execFileSync } from 'node:child_process'
+//
+// BENCH_PRICED=1 (issue 7's benchmark condition): the deployment is also priced and the
+// organization funded, so every request counts its prompt, holds its maximum cost, and settles
+// (with its usage event) before its last byte. There is no CLI for prices or credit, so the
+// script bootstraps an owner and an admin token with the CLI, starts the gateway once, and uses
+// the admin REST API as an operator would, then stops it.
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -44,6 +50,7 @@ const cli = (...args) => execFileSync(process.execPath, [ferry, ...args], { env,
 cli('migrate')
 const org = JSON.parse(cli('orgs', 'create', '--name', 'Bench', '--json'))
 const key = JSON.parse(cli('keys', 'create', '--org', org.organizationId, '--json'))
+if (process.env.BENCH_PRICED === '1') await priceAndFund(org.organizationId)
 
 const start = join(dir, 'start.sh')
 const quoted = (value) => `'${String(value).replaceAll("'", "'\\''")}'`
@@ -78,3 +85,56 @@ const targets = [
 const file = join(harness, 'ferry-targets.json')
 writeFileSync(file, `${JSON.stringify(targets, null, 2)}\n`)
 process.stdout.write(`${file}\n`)
+
+/** Publish a price table covering every served model and credit the organization $900. */
+async function priceAndFund(organizationId) {
+  const email = 'bench-owner@example.com'
+  execFileSync(
+    process.execPath,
+    [ferry, 'admin', 'create', '--email', email, '--role', 'owner', '--password-stdin'],
+    { env, input: `${randomBytes(18).toString('base64')}\n`, stdio: ['pipe', 'ignore', 'inherit'] },
+  )
+  const token = cli('admin', 'token', 'create', '--email', email, '--name', 'bench setup').trim()
+  const gateway = spawn(process.execPath, [ferry, 'start'], { env, stdio: 'ignore' })
+  const base = 'http://127.0.0.1:18790'
+  try {
+    await waitUntilReady(`${base}/readyz`)
+    const admin = async (path, body) => {
+      const res = await fetch(`${base}/admin/v1${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-ferry-reason-code': 'benchmark_setup',
+        },
+        body: JSON.stringify(body),
+      })
+      if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`)
+    }
+    // gpt-4o-mini's list prices; the embedding model is served too, so the row is a wildcard.
+    await admin('/price-tables', {
+      rows: [{ model: '*', inputMicrosPer1M: '150000', outputMicrosPer1M: '600000' }],
+    })
+    await admin(`/orgs/${organizationId}/billing/credits`, {
+      environment: 'live',
+      amountMicros: '900000000',
+      category: 'paid',
+      idempotencyKey: 'bench-funding',
+    })
+  } finally {
+    gateway.kill('SIGTERM')
+    await new Promise((done) => gateway.once('exit', done))
+  }
+}
+
+async function waitUntilReady(url) {
+  for (let tries = 0; tries < 200; tries += 1) {
+    const ok = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    )
+    if (ok) return
+    await new Promise((done) => setTimeout(done, 100))
+  }
+  throw new Error(`${url} did not become ready`)
+}

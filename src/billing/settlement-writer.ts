@@ -1,6 +1,6 @@
 import { toIsoTimestamp, type Clock } from '../lib/clock.js'
 import { newLedgerId } from './billing-ids.js'
-import { takeWriteLock, type Db } from '../storage/index.js'
+import { runFlushedTransaction, takeWriteLock, type Db } from '../storage/index.js'
 import { draftToRow, type EntryDraft } from './entry-draft.js'
 import { createGroupCommit, type GroupCommit } from './group-commit.js'
 import {
@@ -76,7 +76,8 @@ async function commitRecords(
   deps: SettlementWriterDeps,
   records: readonly RequestRecord[],
 ): Promise<(LedgerEntry | null)[]> {
-  return deps.db.transaction().execute(async (trx) => {
+  // Durable before it resolves, without freezing the event loop for the flush (SQLite).
+  return runFlushedTransaction(deps.db, async (trx) => {
     await takeWriteLock(trx)
     const nowMs = deps.clock.nowMs()
     const now = toIsoTimestamp(nowMs)

@@ -12,6 +12,7 @@ import {
   type KeyEnvironment,
 } from './key-secret.js'
 import { findKeyForAuthentication } from './keys.repository.js'
+import { createVerifiedSecrets } from './verified-secrets.js'
 
 /** Everything the request path needs about a key, cached so a hit costs no database round trip. */
 export interface AuthenticatedKey extends CachedKey {
@@ -73,6 +74,9 @@ export function createKeyAuthenticator(deps: {
     }
   }
 
+  // The HMAC is the costliest step of a cache hit: a secret is checked once per key object.
+  const verified = createVerifiedSecrets<AuthenticatedKey>()
+
   return {
     cache: deps.cache,
     authenticate: async (presented) => {
@@ -88,7 +92,13 @@ export function createKeyAuthenticator(deps: {
       const label = labelKeySecret(presented)
       if (!key) throw new InvalidApiKeyError(label)
       const nowMs = deps.clock.nowMs()
-      const matched = matchKeyHash(hashKeySecret(presented, deps.hashKey), key, nowMs)
+      let matched = verified.matchedBefore(presented, key)
+      if (matched === undefined) {
+        matched = matchKeyHash(hashKeySecret(presented, deps.hashKey), key, nowMs)
+        if (matched !== undefined) verified.remember(presented, key, matched)
+      }
+      // The previous hash is accepted only during its grace period, remembered or not.
+      if (matched === 'previous' && !isWithinGrace(key, nowMs)) matched = undefined
       const usable =
         matched !== undefined &&
         key.status === 'active' &&
@@ -98,4 +108,9 @@ export function createKeyAuthenticator(deps: {
       return key
     },
   }
+}
+
+function isWithinGrace(key: AuthenticatedKey, nowMs: number): boolean {
+  const until = key.previousHashExpiresAtMs
+  return typeof until === 'number' && nowMs < until
 }

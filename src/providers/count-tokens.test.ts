@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import {
   countTextTokens,
   estimateChatPromptTokens,
@@ -66,5 +67,33 @@ describe('token estimates', () => {
         input: [{ role: 'user', content: 'hello world' }],
       }),
     ).toBeGreaterThan(3)
+  })
+})
+
+describe('remembered prompt counts', () => {
+  it('count a repeated prompt text exactly as the encoder does, before and after eviction', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 40 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (texts) => {
+          for (const text of [...texts, ...texts])
+            expect(estimateCompletionPromptTokens({ model: 'm', prompt: text })).toBe(
+              countTextTokens(text),
+            )
+        },
+      ),
+      { numRuns: 200 },
+    )
+    // More distinct texts than are remembered, then the first ones again; and one too long to keep.
+    const many = Array.from({ length: 1500 }, (_, i) => `system prompt number ${i} ✓`)
+    for (const text of [...many, ...many.slice(0, 10)])
+      expect(estimateCompletionPromptTokens({ model: 'm', prompt: text })).toBe(
+        countTextTokens(text),
+      )
+    const long = 'lorem ipsum dolor '.repeat(400)
+    expect(estimateCompletionPromptTokens({ model: 'm', prompt: long })).toBe(countTextTokens(long))
   })
 })

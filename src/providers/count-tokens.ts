@@ -37,6 +37,33 @@ export function countTextTokens(text: string): number {
   return text.length === 0 ? 0 : loadTokenizer().countTokens(text, PLAIN_TEXT)
 }
 
+/** Prompt texts whose count is remembered: roles, names, system prompts, tool lists. */
+const REMEMBERED_TEXTS = 1024
+/** Longer texts are counted every time (a long prompt rarely repeats exactly). */
+const REMEMBERED_MAX_CHARS = 4096
+const rememberedCounts = new Map<string, number>()
+
+/**
+ * Tokens in a piece of a prompt. Every priced request counts its prompt for the hold, and most
+ * of a prompt repeats from request to request (the roles, the system prompt, the tool
+ * definitions): those counts are remembered (the most recently used ones, in memory only), so
+ * the byte-pair encoder runs on what is new. The count is the same either way.
+ */
+function countPromptText(text: string): number {
+  if (text.length > REMEMBERED_MAX_CHARS) return countTextTokens(text)
+  const known = rememberedCounts.get(text)
+  if (known !== undefined) {
+    rememberedCounts.delete(text)
+    rememberedCounts.set(text, known)
+    return known
+  }
+  const counted = countTextTokens(text)
+  if (rememberedCounts.size >= REMEMBERED_TEXTS)
+    rememberedCounts.delete(rememberedCounts.keys().next().value as string)
+  rememberedCounts.set(text, counted)
+  return counted
+}
+
 /**
  * OpenAI's chat accounting: about 3 tokens of framing per message plus 3 to prime the reply
  * (the cookbook's `num_tokens_from_messages`). Images count as one high-detail tile set.
@@ -52,26 +79,26 @@ export function estimateChatPromptTokens(request: ChatRequest): number {
   let total = REPLY_PRIMING_TOKENS
   for (const message of request.messages) total += messageTokens(message)
   if (request.tools !== undefined && request.tools.length > 0)
-    total += countTextTokens(JSON.stringify(request.tools))
+    total += countPromptText(JSON.stringify(request.tools))
   if (request.response_format !== undefined && request.response_format !== null)
-    total += countTextTokens(JSON.stringify(request.response_format))
+    total += countPromptText(JSON.stringify(request.response_format))
   return total
 }
 
 function messageTokens(message: ChatMessage): number {
-  let total = TOKENS_PER_MESSAGE + countTextTokens(message.role)
-  if (typeof message.name === 'string') total += TOKENS_PER_NAME + countTextTokens(message.name)
+  let total = TOKENS_PER_MESSAGE + countPromptText(message.role)
+  if (typeof message.name === 'string') total += TOKENS_PER_NAME + countPromptText(message.name)
   const { content } = message
-  if (typeof content === 'string') total += countTextTokens(content)
+  if (typeof content === 'string') total += countPromptText(content)
   else if (Array.isArray(content)) for (const part of content) total += partTokens(part)
   for (const call of message.tool_calls ?? [])
-    total += countTextTokens(call.function.name) + countTextTokens(call.function.arguments)
+    total += countPromptText(call.function.name) + countPromptText(call.function.arguments)
   return total
 }
 
 function partTokens(part: ChatContentPart): number {
-  if (typeof part.text === 'string') return countTextTokens(part.text)
-  if (typeof part.refusal === 'string') return countTextTokens(part.refusal)
+  if (typeof part.text === 'string') return countPromptText(part.text)
+  if (typeof part.refusal === 'string') return countPromptText(part.refusal)
   if (part.type === 'image_url')
     return part.image_url?.detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS_DEFAULT
   return 0
@@ -88,7 +115,7 @@ export function estimateEmbeddingTokens(request: EmbeddingsRequest): number {
 }
 
 function countInput(input: unknown): number {
-  if (typeof input === 'string') return countTextTokens(input)
+  if (typeof input === 'string') return countPromptText(input)
   if (typeof input === 'number') return 1
   if (Array.isArray(input)) return input.reduce<number>((sum, item) => sum + countInput(item), 0)
   return 0
@@ -97,14 +124,14 @@ function countInput(input: unknown): number {
 /** Estimated input tokens of a Responses API request: instructions plus every text in `input`. */
 export function estimateResponsesInputTokens(request: ResponsesRequest): number {
   const instructions =
-    typeof request.instructions === 'string' ? countTextTokens(request.instructions) : 0
+    typeof request.instructions === 'string' ? countPromptText(request.instructions) : 0
   return instructions + countStrings(request.input)
 }
 
 function countStrings(value: unknown): number {
   // A data URL is an image or file, not text: count it like one image.
   if (typeof value === 'string')
-    return value.startsWith('data:') ? IMAGE_TOKENS_DEFAULT : countTextTokens(value)
+    return value.startsWith('data:') ? IMAGE_TOKENS_DEFAULT : countPromptText(value)
   if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + countStrings(item), 0)
   if (typeof value === 'object' && value !== null)
     return Object.values(value).reduce<number>((sum, item) => sum + countStrings(item), 0)

@@ -5,6 +5,8 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { Database, DatabaseHandle } from './database.js'
 import { isDatabaseUnavailableError } from './database-unavailable.js'
+import { rememberSqliteFile } from './flushed-transaction.js'
+import { withStatementCache } from './sqlite-statement-cache.js'
 
 export interface CreateDbOptions {
   /** Unset: SQLite at <dataDir>/ferry.db. */
@@ -47,12 +49,18 @@ function createSqliteDb(path: string, options: CreateDbOptions): DatabaseHandle 
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma(`busy_timeout = ${options.sqliteBusyTimeoutMs ?? 5000}`)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  })
+  const forgetFile = rememberSqliteFile(db, path)
   return {
     db,
     dialect: 'sqlite',
     location: path,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy()
+      await forgetFile()
+    },
   }
 }
 

@@ -6,6 +6,9 @@ import {
   findPendingMigrations,
   insertSettingIfAbsent,
   migrateToLatest,
+  runFlushedTransaction,
+  type Db,
+  type Tx,
 } from '../../src/storage/index.js'
 import { buildTestApp } from '../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
@@ -49,6 +52,39 @@ for (const dialect of testDialects()) {
         updatedAt: 'y',
       })
       expect([first, second]).toEqual(['a', 'a'])
+    })
+
+    it('commits a flushed transaction (SQLite: at NORMAL inside it, FULL for everything else)', async () => {
+      await sql`create table flush_probe (v integer not null)`.execute(testDb.db)
+      const syncLevel = async (db: Db | Tx) =>
+        Number(
+          (await sql<{ synchronous: bigint }>`pragma synchronous`.execute(db)).rows[0]!.synchronous,
+        )
+      const inside: number[] = []
+      // A query queued while the transaction holds the connection runs after it, at FULL.
+      let queued: Promise<number> | undefined
+      const committed = await runFlushedTransaction(testDb.db, async (trx) => {
+        await sql`insert into flush_probe (v) values (1)`.execute(trx)
+        if (dialect === 'sqlite') {
+          inside.push(await syncLevel(trx))
+          queued = syncLevel(testDb.db)
+        }
+        return 'done'
+      })
+      expect(committed).toBe('done')
+      if (dialect === 'sqlite') {
+        expect(inside).toEqual([1])
+        expect(await queued).toBe(2)
+        expect(await syncLevel(testDb.db)).toBe(2)
+      }
+      const failed = runFlushedTransaction(testDb.db, async (trx) => {
+        await sql`insert into flush_probe (v) values (2)`.execute(trx)
+        throw new Error('boom')
+      })
+      await expect(failed).rejects.toThrow('boom')
+      if (dialect === 'sqlite') expect(await syncLevel(testDb.db)).toBe(2)
+      const rows = await sql<{ v: number | bigint }>`select v from flush_probe`.execute(testDb.db)
+      expect(rows.rows.map((r) => Number(r.v))).toEqual([1])
     })
 
     it('is ready on /readyz', async () => {

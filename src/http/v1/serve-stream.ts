@@ -176,24 +176,39 @@ const WINDOW_CHECK_EVERY = 16
 /**
  * Relay `items`, extending a windowed hold before the output outgrows it (a stream without
  * `max_tokens`). When the balance cannot cover another window the stream stops with a 429
- * `insufficient_quota` error event; what was delivered is charged at settlement.
+ * `insufficient_quota` error event; what was delivered is charged at settlement. A hold that
+ * covers everything the request may produce needs no watching: its items pass as they are.
+ * An iterator rather than a generator: one promise less per chunk.
  */
-async function* extendingHold<TItem>(
+function extendingHold<TItem>(
   items: AsyncIterable<TItem>,
   money: { stream: UpstreamStream<TItem>; metered: MeteredRequest },
-): AsyncGenerator<TItem> {
+): AsyncIterable<TItem> {
+  if (money.metered.coveredOutputTokens() === null) return items
+  const inner = items[Symbol.asyncIterator]()
   let seen = 0
-  for await (const item of items) {
-    yield item
-    seen += 1
-    const covered = money.metered.coveredOutputTokens()
-    if (covered === null) continue
-    if (seen % WINDOW_CHECK_EVERY !== 0) continue
-    // Counting the delivered text costs real CPU: only every few items, and only here.
-    const delivered = money.stream.outcome().usage.completionTokens
-    if (delivered * 4 >= covered * 3 && !(await money.metered.extendWindow()))
-      throw new InsufficientQuotaError()
+  let lookedAt = 0
+  const pull = () =>
+    inner.next().then((next) => {
+      if (next.done !== true) seen += 1
+      return next
+    })
+  const watched: AsyncIterator<TItem> = {
+    next: () => {
+      if (seen === 0 || seen % WINDOW_CHECK_EVERY !== 0 || lookedAt === seen) return pull()
+      lookedAt = seen
+      const covered = money.metered.coveredOutputTokens()
+      // Counting the delivered text costs real CPU: only every few items, and only here.
+      const delivered = money.stream.outcome().usage.completionTokens
+      if (covered === null || delivered * 4 < covered * 3) return pull()
+      return money.metered.extendWindow().then((extended) => {
+        if (!extended) throw new InsufficientQuotaError()
+        return pull()
+      })
+    },
+    return: async () => (await inner.return?.()) ?? { done: true, value: undefined },
   }
+  return { [Symbol.asyncIterator]: () => watched }
 }
 
 /** How a relayed stream settles (settlement rules in src/billing/settlement-rules.ts). */

@@ -353,6 +353,56 @@ for (const dialect of testDialects()) {
         }
       })
 
+      it('lets a refund of usage paid from an expiring credit rejoin the balance without expiry', async () => {
+        const billing = start()
+        const organizationId = await fx.createOrganization()
+        const tomorrow = new Date(fx.clock.nowMs() + 86_400_000).toISOString()
+        // Only expiring credit: the usage is paid from it.
+        const grant = await billing.ledger.credit(BILLING_ACTOR, {
+          organizationId,
+          environment: 'live',
+          amountMicros: 500n,
+          category: 'promotional',
+          expiresAt: tomorrow,
+          idempotencyKey: 'expiring-grant',
+        })
+        const hold = await billing.holds.place({
+          organizationId,
+          environment: 'live',
+          amountMicros: 200n,
+          requestId: 'req_paid_from_grant',
+        })
+        if (!hold.ok) throw new Error('hold refused')
+        const charge = await billing.holds.settle({ hold, outcome: 'completed', costMicros: 200n })
+        const refund = await billing.ledger.refund(BILLING_ACTOR, {
+          organizationId,
+          requestId: 'req_paid_from_grant',
+          settlementEntryId: charge!.entryId,
+          amountMicros: 150n,
+          idempotencyKey: 'refund-from-grant',
+        })
+        expect(refund).toMatchObject({ kind: 'refund', amountMicros: 150n, expiresAt: null })
+        expect((await liveAccount(billing, organizationId)).balanceMicros).toBe(450n)
+
+        // At the grant's expiry only its unspent 300 lapses; the refunded 150 stays, and never
+        // expires (it is credit without expiry now, not the grant reinstated).
+        fx.clock.advance(2 * 86_400_000)
+        expect(await billing.expireCredits()).toBe(1)
+        const lapsed = await billing.ledger.listEntries({
+          organizationId,
+          kind: 'credit_expiry',
+          limit: 5,
+        })
+        expect(lapsed).toMatchObject([
+          { amountMicros: -300n, balanceAfterMicros: 150n, originalEntryId: grant.entryId },
+        ])
+        fx.clock.advance(365 * 86_400_000)
+        expect(await billing.expireCredits()).toBe(0)
+        expect((await liveAccount(billing, organizationId)).balanceMicros).toBe(150n)
+        const r = await billing.ledger.reconcile(organizationId, 'live')
+        expect(r.sumOfEntriesMicros).toBe(r.balanceMicros)
+      })
+
       it('never lets an admin debit take money that a hold reserved', async () => {
         const billing = start()
         const organizationId = await funded(fx, billing, 1_000n)

@@ -1,0 +1,85 @@
+import { close, fdatasync, open } from 'node:fs'
+import { sql } from 'kysely'
+import type { Db, Tx } from './database.js'
+
+/** A SQLite file and, once opened, a descriptor of its WAL to flush. */
+interface SqliteFile {
+  path: string
+  wal: Promise<number> | null
+}
+
+/** SQLite files by the Kysely instance that writes them (set by createDb). */
+const sqliteFiles = new WeakMap<Db, SqliteFile>()
+
+/**
+ * createDb: `db` writes the SQLite file at `path` (an in-memory database is never flushed).
+ * Returns what closes the WAL descriptor, for when the database closes.
+ */
+export function rememberSqliteFile(db: Db, path: string): () => Promise<void> {
+  if (path === ':memory:') return () => Promise.resolve()
+  const file: SqliteFile = { path, wal: null }
+  sqliteFiles.set(db, file)
+  return async () => {
+    const wal = file.wal
+    file.wal = null
+    const fd = await wal?.catch(() => null)
+    if (fd !== null && fd !== undefined) await new Promise((done) => close(fd, done))
+  }
+}
+
+/**
+ * One transaction that is durable when the promise resolves, without holding the event loop
+ * while the disk flushes. For the group commit of settlements: every request of the batch waits
+ * for this before its last byte, so durability is kept, and the process serves other requests
+ * (and gathers the next batch) while the disk works.
+ *
+ * PostgreSQL: a plain transaction; the server flushes its WAL before COMMIT answers, and this
+ * process only awaits a socket.
+ *
+ * SQLite: better-sqlite3 is synchronous, and at Ferry's `synchronous = FULL` its COMMIT calls
+ * fsync on the event loop (3–5 ms on a VM disk, every request of the process frozen). Here the
+ * connection (Kysely's SQLite driver has one, and `connection()` holds it, so nothing else runs
+ * on it meanwhile) commits this one transaction at `synchronous = NORMAL` (written to the WAL,
+ * not flushed; SQLite documents WAL + NORMAL as never corrupting the database) and is back at
+ * FULL before anything else can use it. The WAL file is then flushed with fdatasync on libuv's
+ * thread pool: once that returns, the commit is on disk exactly as FULL would have left it.
+ */
+export async function runFlushedTransaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  const file = sqliteFiles.get(db)
+  if (file === undefined) return db.transaction().execute(fn)
+  const result = await db.connection().execute(async (connection) => {
+    await sql`pragma synchronous = normal`.execute(connection)
+    try {
+      return await connection.transaction().execute(fn)
+    } finally {
+      await sql`pragma synchronous = full`.execute(connection)
+    }
+  })
+  await flushCommitted(file)
+  return result
+}
+
+/**
+ * fdatasync the WAL, where a commit of WAL mode lives until a checkpoint copies it (and flushes
+ * the database file). The descriptor is opened once: SQLite keeps the WAL file (truncating and
+ * reusing it) for as long as a connection is open, and deletes it only when the last one closes.
+ */
+async function flushCommitted(file: SqliteFile): Promise<void> {
+  file.wal ??= openForFlush(`${file.path}-wal`)
+  const fd = await file.wal.catch(async (err: unknown) => {
+    file.wal = null
+    // No WAL file (never expected while the connection is open): the database file then holds
+    // every commit, so flush that one.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const dbFd = await openForFlush(file.path)
+    await flushFd(dbFd).finally(() => close(dbFd, () => undefined))
+    return null
+  })
+  if (fd !== null) await flushFd(fd)
+}
+
+const flushFd = (fd: number) =>
+  new Promise<void>((done, fail) => fdatasync(fd, (err) => (err ? fail(err) : done())))
+
+const openForFlush = (path: string) =>
+  new Promise<number>((done, fail) => open(path, 'r', (err, fd) => (err ? fail(err) : done(fd))))
