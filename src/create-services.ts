@@ -24,7 +24,7 @@ import {
   toConfiguredAccounts,
   type ConfiguredAccountInput,
 } from './provider-accounts/index.js'
-import { createProviderRegistry } from './providers/index.js'
+import { createProviderRegistry, type UpstreamAddressPolicy } from './providers/index.js'
 import type { Random } from './lib/random.js'
 import { createRoutingAdmin, type CircuitBreakerSettings } from './routing/index.js'
 import { createPriceBook, createPricingService, type PriceTarget } from './pricing/index.js'
@@ -61,6 +61,12 @@ export interface ServicesDeps {
   adminPolicy?: Partial<AdminAuthPolicy>
   /** `config.providerAccounts`: read-only accounts served from memory. @default the built-in mock */
   providerAccounts?: readonly ConfiguredAccountInput[]
+  /**
+   * `config.providers.allowPrivateBaseUrls` / `allowedBaseUrlHosts`: the SSRF guard on provider
+   * base URLs, at admin write time, config load and every upstream connection.
+   * @default private addresses allowed, link-local and metadata refused
+   */
+  upstreamAddresses?: UpstreamAddressPolicy
   /** `config.routing.circuitBreaker`. @default DEFAULT_CIRCUIT_BREAKER */
   circuitBreaker?: Partial<CircuitBreakerSettings>
   /** Draws weighted route orders and retry jitter. @default Math.random */
@@ -101,15 +107,18 @@ export function createServices(deps: ServicesDeps) {
   const organizations = createOrganizationsService({ db, auditLog, clock, invalidation })
   const keys = createKeysService({ db, auditLog, clock, invalidation, hashKey })
   const onError = deps.onBackgroundError ? { onError: deps.onBackgroundError } : {}
+  const addressPolicy = deps.upstreamAddresses ? { addressPolicy: deps.upstreamAddresses } : {}
   const providerAccounts = createProviderAccountsService({
     db,
     auditLog,
     clock,
     invalidation,
     cipher: createCredentialCipher(masterKey),
+    ...addressPolicy,
     // Throws a ConfigError listing every bad configured account: the gateway does not start.
     configured: toConfiguredAccounts(deps.providerAccounts ?? [BUILTIN_MOCK_PROVIDER_ACCOUNT], {
       nowMs: clock.nowMs(),
+      ...addressPolicy,
     }),
     afterChange: () => modelResolver.reload(),
     ...onError,
@@ -301,7 +310,7 @@ export function createServices(deps: ServicesDeps) {
     /** Records balance threshold crossings once (audit + webhook); call after settlement. */
     thresholdEvents,
     /** Upstream adapters; main.ts closes their connection pools on shutdown. */
-    providers: createProviderRegistry(),
+    providers: createProviderRegistry(addressPolicy),
     /** The ledger: `billing.holds` is the request path's API (place, settle, release). */
     billing,
     /** Usage pages, aggregates and the audited CSV export (also `admin.usage`). */

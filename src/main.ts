@@ -121,6 +121,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       budgets: config.budgets,
       webhooks: config.webhooks,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),
+      upstreamAddresses: config.providers,
       onBackgroundError: (err) => logger.warn({ err }, 'provider accounts: background problem'),
       requestLogFlushIntervalMs: config.requestLogs.flushIntervalMs,
       circuitBreaker: config.routing.circuitBreaker,

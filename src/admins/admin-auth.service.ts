@@ -39,6 +39,7 @@ import {
   updateAdminUser,
   type AdminUserRow,
 } from './admins.repository.js'
+import { createKeyedSerializer } from './keyed-serializer.js'
 import {
   clearLoginFailures,
   findLoginFailures,
@@ -107,6 +108,11 @@ const TOUCH_INTERVAL_MS = 60_000
  */
 export function createAdminAuthService(deps: AdminServiceDeps): AdminAuthService {
   const { db, clock, auditLog, keys, policy } = deps
+  // Fixes a lockout bypass (#11): concurrent guesses all read the failure count before any of
+  // them recorded a failure, so 40 parallel guesses were all checked against the password.
+  // Attempts sharing an account or an address now run one after another in this process; the
+  // counts are shared in the database, so N processes allow at most N guesses in flight.
+  const loginAttempts = createKeyedSerializer()
 
   async function permissionsOf(row: AdminUserRow): Promise<ReadonlySet<Permission>> {
     const admin = rowToAdminUser(row)
@@ -143,99 +149,110 @@ export function createAdminAuthService(deps: AdminServiceDeps): AdminAuthService
     throw failure.error
   }
 
+  /** One login attempt, with its account and address already serialized (see loginAttempts). */
+  async function attemptLogin(
+    audit: AuditContext,
+    attempt: {
+      input: { email: string; password: string; totpCode?: string }
+      email: string
+      accountKey: string
+      throttleKeys: string[]
+    },
+  ): Promise<LoginResult> {
+    const { input, email, accountKey, throttleKeys } = attempt
+    const nowMs = clock.nowMs()
+    const states = await findLoginFailures(db, throttleKeys)
+    const lockedMs = Math.max(0, ...throttleKeys.map((k) => lockRemainingMs(states.get(k), nowMs)))
+    if (lockedMs > 0) {
+      await auditLog.record(audit, {
+        action: 'admin.login_failed',
+        outcome: 'denied',
+        evidence: { cause: 'locked_out' },
+      })
+      throw new LoginLockedError(Math.ceil(lockedMs / 1000))
+    }
+
+    const row = await findAdminUserByEmail(db, email)
+    const fail = (cause: string, error: Error = new InvalidCredentialsError()) =>
+      failLogin(audit, { throttleKeys, row, cause, error })
+    if (!row) {
+      await burnPasswordCheck(input.password)
+      return fail('unknown_email')
+    }
+    if (!(await verifyPassword(input.password, row.password_hash))) return fail('invalid_password')
+    if (row.status !== 'active') return fail('admin_disabled')
+
+    let totpStep: number | null = null
+    if (row.totp_secret_sealed !== null) {
+      if (input.totpCode === undefined || input.totpCode === '') throw new TotpRequiredError()
+      const secret = openSecret(keys.totpSecret, {
+        sealed: row.totp_secret_sealed,
+        context: row.admin_id,
+      })
+      totpStep = verifyTotpCode({ secret, code: input.totpCode, nowMs })
+      const replayed =
+        totpStep !== null && row.totp_last_step !== null && BigInt(totpStep) <= row.totp_last_step
+      if (totpStep === null || replayed)
+        return fail('invalid_totp_code', new InvalidTotpCodeError())
+    }
+
+    const restricted = row.totp_secret_sealed === null && (await findMfaRequired(db))
+    const sessionToken = mintSessionToken()
+    const at = toIsoTimestamp(nowMs)
+    const expiresAt = toIsoTimestamp(nowMs + policy.sessionAbsoluteTimeoutMs)
+    const actorAudit: AuditContext = {
+      ...audit,
+      actor: { type: 'user', id: row.admin_id, role: row.role },
+    }
+    await auditLog.run(actorAudit, 'admin.login', async (tx) => {
+      const id = newId('ses', nowMs)
+      await insertAdminSession(tx, {
+        session_id: id,
+        admin_id: row.admin_id,
+        token_hash: hashAdminSecret(keys.sessionHash, sessionToken),
+        created_at: at,
+        last_seen_at: at,
+        expires_at: expiresAt,
+        restricted: restricted ? 1n : 0n,
+        ip: audit.ip,
+        user_agent: audit.userAgent?.slice(0, 512) ?? null,
+      })
+      await updateAdminUser(tx, row.admin_id, {
+        last_login_at: at,
+        ...(totpStep !== null ? { totp_last_step: BigInt(totpStep) } : {}),
+      })
+      await clearLoginFailures(tx, accountKey)
+      return {
+        result: id,
+        event: {
+          target: { type: 'admin_session', id, label: row.email },
+          after: {
+            adminId: row.admin_id,
+            expiresAt,
+            method: totpStep !== null ? 'password+totp' : 'password',
+          },
+        },
+      }
+    })
+    return {
+      admin: rowToAdminUser({ ...row, last_login_at: at }),
+      sessionToken,
+      csrfToken: csrfTokenFor(keys.sessionHash, sessionToken),
+      expiresAt,
+      mfaEnrollmentRequired: restricted,
+    }
+  }
+
   return {
-    login: async (audit, input) => {
-      const nowMs = clock.nowMs()
+    login: (audit, input) => {
       const email = normalizeEmail(input.email)
       // Hashed: whatever was typed as an email (a password, by mistake) is not stored in clear.
       const accountKey = `account:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`
       const throttleKeys = [accountKey, ...(audit.ip ? [`address:${audit.ip}`] : [])]
-      const states = await findLoginFailures(db, throttleKeys)
-      const lockedMs = Math.max(
-        0,
-        ...throttleKeys.map((k) => lockRemainingMs(states.get(k), nowMs)),
+      return loginAttempts.run(throttleKeys, () =>
+        attemptLogin(audit, { input, email, accountKey, throttleKeys }),
       )
-      if (lockedMs > 0) {
-        await auditLog.record(audit, {
-          action: 'admin.login_failed',
-          outcome: 'denied',
-          evidence: { cause: 'locked_out' },
-        })
-        throw new LoginLockedError(Math.ceil(lockedMs / 1000))
-      }
-
-      const row = await findAdminUserByEmail(db, email)
-      const fail = (cause: string, error: Error = new InvalidCredentialsError()) =>
-        failLogin(audit, { throttleKeys, row, cause, error })
-      if (!row) {
-        await burnPasswordCheck(input.password)
-        return fail('unknown_email')
-      }
-      if (!(await verifyPassword(input.password, row.password_hash)))
-        return fail('invalid_password')
-      if (row.status !== 'active') return fail('admin_disabled')
-
-      let totpStep: number | null = null
-      if (row.totp_secret_sealed !== null) {
-        if (input.totpCode === undefined || input.totpCode === '') throw new TotpRequiredError()
-        const secret = openSecret(keys.totpSecret, {
-          sealed: row.totp_secret_sealed,
-          context: row.admin_id,
-        })
-        totpStep = verifyTotpCode({ secret, code: input.totpCode, nowMs })
-        const replayed =
-          totpStep !== null && row.totp_last_step !== null && BigInt(totpStep) <= row.totp_last_step
-        if (totpStep === null || replayed)
-          return fail('invalid_totp_code', new InvalidTotpCodeError())
-      }
-
-      const restricted = row.totp_secret_sealed === null && (await findMfaRequired(db))
-      const sessionToken = mintSessionToken()
-      const at = toIsoTimestamp(nowMs)
-      const expiresAt = toIsoTimestamp(nowMs + policy.sessionAbsoluteTimeoutMs)
-      const actorAudit: AuditContext = {
-        ...audit,
-        actor: { type: 'user', id: row.admin_id, role: row.role },
-      }
-      await auditLog.run(actorAudit, 'admin.login', async (tx) => {
-        const id = newId('ses', nowMs)
-        await insertAdminSession(tx, {
-          session_id: id,
-          admin_id: row.admin_id,
-          token_hash: hashAdminSecret(keys.sessionHash, sessionToken),
-          created_at: at,
-          last_seen_at: at,
-          expires_at: expiresAt,
-          restricted: restricted ? 1n : 0n,
-          ip: audit.ip,
-          user_agent: audit.userAgent?.slice(0, 512) ?? null,
-        })
-        await updateAdminUser(tx, row.admin_id, {
-          last_login_at: at,
-          ...(totpStep !== null ? { totp_last_step: BigInt(totpStep) } : {}),
-        })
-        await clearLoginFailures(tx, accountKey)
-        return {
-          result: id,
-          event: {
-            target: { type: 'admin_session', id, label: row.email },
-            after: {
-              adminId: row.admin_id,
-              expiresAt,
-              method: totpStep !== null ? 'password+totp' : 'password',
-            },
-          },
-        }
-      })
-      return {
-        admin: rowToAdminUser({ ...row, last_login_at: at }),
-        sessionToken,
-        csrfToken: csrfTokenFor(keys.sessionHash, sessionToken),
-        expiresAt,
-        mfaEnrollmentRequired: restricted,
-      }
     },
-
     logout: async (audit, principal) => {
       if (principal.via !== 'session') {
         throw new InvalidRequestError(

@@ -34,6 +34,7 @@ export async function openServices(
       ...(runtime.config.providerAccounts
         ? { providerAccounts: runtime.config.providerAccounts }
         : {}),
+      upstreamAddresses: runtime.config.providers,
     })
   } catch (err) {
     await invalidation.close()

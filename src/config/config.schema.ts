@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { SecretText } from '../lib/secret-text.js'
+import { allowlistEntryProblem } from '../providers/index.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -314,6 +315,26 @@ export const ConfigSchema = z
         builtinMock: z.boolean().default(true),
         /** Accounts declared here are read-only in the admin API. @default [] */
         accounts: z.array(ProviderAccountConfigSchema).default([]),
+        /**
+         * @default true — base URLs may point at loopback, RFC 1918, CGNAT and IPv6 unique-local
+         * addresses (self-hosted vLLM, Ollama, the local mock). Link-local and cloud metadata
+         * addresses are refused whatever this says (docs/adr/0004-upstream-address-guard.md).
+         */
+        allowPrivateBaseUrls: z.boolean().default(true),
+        /**
+         * Hostnames, IP addresses or CIDR networks a base URL may point at whatever their class
+         * (a model server on a link-local address, say). @default []
+         */
+        allowedBaseUrlHosts: z
+          .array(
+            z
+              .string()
+              .refine(
+                (entry) => allowlistEntryProblem(entry) === null,
+                'must be a hostname, an IP address or a CIDR network (10.0.0.0/8)',
+              ),
+          )
+          .default([]),
       })
       .strict()
       .prefault({}),

@@ -40,6 +40,16 @@ export const ENV_SETTINGS = [
   },
   { env: 'FERRY_PROVIDERS_BUILTIN_MOCK', path: ['providers', 'builtinMock'], kind: 'bool' },
   {
+    env: 'FERRY_PROVIDERS_ALLOW_PRIVATE_BASE_URLS',
+    path: ['providers', 'allowPrivateBaseUrls'],
+    kind: 'bool',
+  },
+  {
+    env: 'FERRY_PROVIDERS_ALLOWED_BASE_URL_HOSTS',
+    path: ['providers', 'allowedBaseUrlHosts'],
+    kind: 'list',
+  },
+  {
     env: 'FERRY_BUDGETS_WEBHOOK_URL',
     path: ['budgets', 'webhookUrl'],
     kind: 'string',

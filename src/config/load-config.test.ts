@@ -92,6 +92,32 @@ describe('loadConfig', () => {
     ).toEqual([expect.stringContaining('webhooks.topics')])
   })
 
+  it('allows private provider base URLs by default and reads the SSRF guard options', () => {
+    const defaults = loadConfig({ env: {}, cwd: tempDir() })
+    expect(defaults.providers).toMatchObject({
+      allowPrivateBaseUrls: true,
+      allowedBaseUrlHosts: [],
+    })
+    const set = loadConfig({
+      env: {
+        FERRY_PROVIDERS_ALLOW_PRIVATE_BASE_URLS: 'false',
+        FERRY_PROVIDERS_ALLOWED_BASE_URL_HOSTS: '169.254.10.0/24,vllm.internal',
+      },
+      cwd: tempDir(),
+    })
+    expect(set.providers).toMatchObject({
+      allowPrivateBaseUrls: false,
+      allowedBaseUrlHosts: ['169.254.10.0/24', 'vllm.internal'],
+    })
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: { FERRY_PROVIDERS_ALLOWED_BASE_URL_HOSTS: '10.0.0.0/40' },
+        cwd: tempDir(),
+      }),
+    )
+    expect(problems.join('\n')).toContain('providers.allowedBaseUrlHosts')
+  })
+
   it('reads a JSON config file named by FERRY_CONFIG', () => {
     const cwd = tempDir()
     writeFileSync(join(cwd, 'custom.json'), JSON.stringify({ server: { port: 7000 } }))

@@ -1,4 +1,5 @@
 import { toIsoTimestamp } from '../lib/clock.js'
+import type { UpstreamAddressPolicy } from '../providers/index.js'
 import { ConfigError } from '../lib/errors.js'
 import { credentialLabel } from './credential-cipher.js'
 import {
@@ -47,7 +48,7 @@ export function configuredAccountId(name: string): string {
  */
 export function toConfiguredAccounts(
   inputs: readonly ConfiguredAccountInput[],
-  options: { nowMs: number },
+  options: { nowMs: number; addressPolicy?: UpstreamAddressPolicy },
 ): ConfiguredAccount[] {
   const problems: string[] = []
   const seen = new Set<string>()
@@ -76,7 +77,7 @@ export function toConfiguredAccounts(
       continue
     }
     const fields = { ...parsed.data, models: dedupeModels(parsed.data.models) }
-    for (const problem of checkProviderAccount(fields))
+    for (const problem of checkProviderAccount(fields, options.addressPolicy))
       problems.push(`${where}: ${problem.param}: ${problem.message}`)
     const credential = input.credential
     out.push({

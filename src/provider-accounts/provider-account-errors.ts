@@ -49,6 +49,6 @@ export function invalidProviderAccount(problems: readonly FieldProblem[]): Inval
   const first = problems[0]
   return new InvalidRequestError(
     first ? `Invalid value for '${first.param}': ${first.message}` : 'Invalid provider account.',
-    { param: first?.param ?? null },
+    { param: first?.param ?? null, code: first?.code ?? null },
   )
 }

@@ -1,8 +1,11 @@
 import { z } from 'zod'
 import { looksLikeSecret } from '../lib/redact.js'
 import {
+  DEFAULT_UPSTREAM_ADDRESS_POLICY,
   PROVIDER_KINDS,
+  hostRefusal,
   providerSettingsSchema,
+  type UpstreamAddressPolicy,
   type ProviderKind,
   type UpstreamTimeouts,
 } from '../providers/index.js'
@@ -61,6 +64,8 @@ export interface ProviderAccountFields {
 export interface FieldProblem {
   param: string
   message: string
+  /** The error code when it is more specific than a plain invalid value. */
+  code?: 'base_url_forbidden'
 }
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
@@ -229,11 +234,32 @@ export const ProviderAccountFieldsSchema = z.strictObject({
 })
 
 /**
- * Rules across fields, run on the account as it will be saved: the settings fit the kind, and
- * no alias shadows one of the account's own model names.
+ * Why the base URL's host is refused by the address policy (the SSRF guard: link-local, cloud
+ * metadata, reserved, and private unless allowed), or null. Checked again at connect time on
+ * the address DNS returns, so a name that later resolves to a forbidden address is still refused.
  */
-export function checkProviderAccount(fields: ProviderAccountFields): FieldProblem[] {
+export function baseUrlAddressProblem(
+  baseUrl: string,
+  policy: UpstreamAddressPolicy,
+): FieldProblem | null {
+  const refusal = hostRefusal(new URL(baseUrl).hostname, policy)
+  return refusal === null
+    ? null
+    : { param: 'baseUrl', message: refusal.message, code: 'base_url_forbidden' }
+}
+
+/**
+ * Rules across fields, run on the account as it will be saved: the base URL's host is allowed
+ * by the address policy, the settings fit the kind, and no alias shadows one of the account's
+ * own model names.
+ */
+export function checkProviderAccount(
+  fields: ProviderAccountFields,
+  addressPolicy: UpstreamAddressPolicy = DEFAULT_UPSTREAM_ADDRESS_POLICY,
+): FieldProblem[] {
   const problems: FieldProblem[] = []
+  const addressProblem = baseUrlAddressProblem(fields.baseUrl, addressPolicy)
+  if (addressProblem !== null) problems.push(addressProblem)
   const settings = providerSettingsSchema(fields.kind).safeParse(fields.settings)
   if (!settings.success) {
     for (const issue of settings.error.issues) {

@@ -4,7 +4,7 @@ import { publishAfterCommit } from '../invalidation/index.js'
 import type { Clock } from '../lib/clock.js'
 import { toIsoTimestamp } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
-import type { ProviderAccount } from '../providers/index.js'
+import type { ProviderAccount, UpstreamAddressPolicy } from '../providers/index.js'
 import type { Db } from '../storage/index.js'
 import type { ConfiguredAccount } from './configured-accounts.js'
 import { credentialLabel, type CredentialCipher } from './credential-cipher.js'
@@ -46,6 +46,8 @@ export interface ProviderAccountsServiceDeps {
   clock: Clock
   invalidation: Pick<CacheInvalidation, 'publish'>
   cipher: CredentialCipher
+  /** Which hosts a base URL may point at (`providers.allowPrivateBaseUrls` …). @default private allowed */
+  addressPolicy?: UpstreamAddressPolicy
   /** Accounts from the configuration (see `toConfiguredAccounts`); read-only here. @default [] */
   configured?: readonly ConfiguredAccount[]
   /**
@@ -85,7 +87,10 @@ const fieldsOf = (info: ProviderAccountInfo): ProviderAccountFields => ({
 })
 
 /** Apply the same rules as the config loader; 400 naming the first bad field. */
-function validateFields(fields: ProviderAccountFields): ProviderAccountFields {
+function validateFields(
+  fields: ProviderAccountFields,
+  addressPolicy: UpstreamAddressPolicy | undefined,
+): ProviderAccountFields {
   const parsed = ProviderAccountFieldsSchema.safeParse(fields)
   if (!parsed.success) {
     const problems: FieldProblem[] = parsed.error.issues.map((issue) => ({
@@ -99,7 +104,7 @@ function validateFields(fields: ProviderAccountFields): ProviderAccountFields {
     baseUrl: normalizeBaseUrl(parsed.data.baseUrl),
     models: dedupeModels(parsed.data.models),
   }
-  const problems = checkProviderAccount(valid)
+  const problems = checkProviderAccount(valid, addressPolicy)
   if (problems.length > 0) throw invalidProviderAccount(problems)
   return valid
 }
@@ -215,15 +220,18 @@ export function createProviderAccountsService(deps: ProviderAccountsServiceDeps)
       context: AuditContext,
       input: NewProviderAccount,
     ): Promise<ProviderAccountInfo> => {
-      const fields = validateFields({
-        models: [],
-        aliases: {},
-        extraHeaders: {},
-        timeouts: {},
-        settings: {},
-        status: 'active',
-        ...withoutCredential(input),
-      })
+      const fields = validateFields(
+        {
+          models: [],
+          aliases: {},
+          extraHeaders: {},
+          timeouts: {},
+          settings: {},
+          status: 'active',
+          ...withoutCredential(input),
+        },
+        deps.addressPolicy,
+      )
       const credential = input.credential ?? null
       const info = await publishAfterCommit(deps.invalidation, (invalidate) =>
         auditLog.run(context, 'provider.create', async (tx) => {
@@ -270,7 +278,10 @@ export function createProviderAccountsService(deps: ProviderAccountsServiceDeps)
         providerAccountId,
         apply: async (tx, beforeRow, now) => {
           const before = rowToProviderAccount(beforeRow)
-          const fields = validateFields({ ...fieldsOf(before), ...definedOnly(patch) })
+          const fields = validateFields(
+            { ...fieldsOf(before), ...definedOnly(patch) },
+            deps.addressPolicy,
+          )
           if (fields.name !== before.name) await assertNameFree(tx, fields.name, providerAccountId)
           if (before.hasCredential && originOf(fields.baseUrl) !== originOf(before.baseUrl))
             throw new ProviderCredentialBoundError(before.name)

@@ -1,3 +1,4 @@
+import { ADDRESS_FORBIDDEN_CODE } from './upstream-address-policy.js'
 import {
   UpstreamBadResponseError,
   UpstreamClientError,
@@ -120,6 +121,7 @@ export function classifyStreamError(
 
 /** undici and Node error codes, mapped once. */
 const TRANSPORT_CODES: Record<string, (details: UpstreamFailureDetails) => UpstreamError> = {
+  [ADDRESS_FORBIDDEN_CODE]: (d) => new UpstreamUnavailableError('address_forbidden', d),
   UND_ERR_CONNECT_TIMEOUT: (d) => new UpstreamTimeoutError('connect', d),
   ETIMEDOUT: (d) => new UpstreamTimeoutError('connect', d),
   UND_ERR_HEADERS_TIMEOUT: (d) => new UpstreamTimeoutError('headers', d),

@@ -54,12 +54,24 @@ export {
 } from './count-tokens.js'
 export { SseDecoder, decodeSse, type SseEvent } from './sse-decoder.js'
 export {
+  UpstreamAddressForbiddenError,
   createUndiciTransport,
   type UndiciTransportOptions,
   type UpstreamHttpRequest,
   type UpstreamHttpResponse,
   type UpstreamTransport,
 } from './upstream-client.js'
+export {
+  ADDRESS_CLASSES,
+  DEFAULT_UPSTREAM_ADDRESS_POLICY,
+  allowlistEntryProblem,
+  classifyHost,
+  hostRefusal,
+  resolvedAddressRefusal,
+  type AddressClass,
+  type AddressRefusal,
+  type UpstreamAddressPolicy,
+} from './upstream-address-policy.js'
 export {
   createProviderRegistry,
   providerSettingsSchema,

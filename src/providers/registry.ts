@@ -11,6 +11,7 @@ import {
   openAICompatibleSettingsSchema,
 } from './openai-compatible/openai-compatible-adapter.js'
 import type { ProviderAdapter } from './provider-adapter.js'
+import type { UpstreamAddressPolicy } from './upstream-address-policy.js'
 import { createUndiciTransport, type UpstreamTransport } from './upstream-client.js'
 import type { ProviderAccount, ProviderKind } from './upstream-context.js'
 
@@ -25,13 +26,15 @@ export interface ProviderRegistry {
 }
 
 /**
- * Build every adapter once. Production passes nothing and gets undici pools; tests may pass a
- * transport that replays recorded bytes.
+ * Build every adapter once. Production gets undici pools whose connections are checked against
+ * the address policy (the SSRF guard); tests may pass a transport that replays recorded bytes.
  */
 export function createProviderRegistry(
-  options: { transport?: UpstreamTransport } = {},
+  options: { transport?: UpstreamTransport; addressPolicy?: UpstreamAddressPolicy } = {},
 ): ProviderRegistry {
-  const transport = options.transport ?? createUndiciTransport()
+  const transport =
+    options.transport ??
+    createUndiciTransport(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {})
   const adapters: Record<ProviderKind, ProviderAdapter> = {
     openai: createOpenAICompatibleAdapter({ transport, kind: 'openai' }),
     'openai-compatible': createOpenAICompatibleAdapter({ transport, kind: 'openai-compatible' }),

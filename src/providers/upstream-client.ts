@@ -1,5 +1,14 @@
-import { Pool } from 'undici'
+import { lookup as dnsLookup } from 'node:dns'
+import { isIP, type LookupFunction } from 'node:net'
+import { Pool, buildConnector } from 'undici'
 import type { HeaderBag } from './classify-failure.js'
+import {
+  ADDRESS_FORBIDDEN_CODE,
+  DEFAULT_UPSTREAM_ADDRESS_POLICY,
+  resolvedAddressRefusal,
+  type AddressRefusal,
+  type UpstreamAddressPolicy,
+} from './upstream-address-policy.js'
 import type { UpstreamTimeouts } from './upstream-context.js'
 
 /** One HTTP call to an upstream, already addressed and authenticated by an adapter. */
@@ -44,18 +53,74 @@ export interface UndiciTransportOptions {
   keepAliveTimeoutMs?: number
   /** Most connections per origin; further calls queue. @default null (no limit) */
   connectionsPerOrigin?: number | null
+  /** Which upstream addresses may be connected to (the SSRF guard). @default private allowed */
+  addressPolicy?: UpstreamAddressPolicy
+  /** DNS lookup, as `net.connect` takes it (tests resolve names their own way). @default dns.lookup */
+  lookup?: LookupFunction
+}
+
+/** A connection to an address the policy forbids: never opened. Names the class, not the address. */
+export class UpstreamAddressForbiddenError extends Error {
+  readonly code = ADDRESS_FORBIDDEN_CODE
+  readonly addressClass: AddressRefusal['addressClass']
+
+  constructor(host: string, refusal: AddressRefusal) {
+    super(`upstream host ${host} ${refusal.message}`)
+    this.addressClass = refusal.addressClass
+  }
+}
+
+/**
+ * A connector that checks every address a connection would use, after DNS: the name an admin
+ * saved may resolve to a metadata address later (DNS rebinding), so a check at save time alone
+ * is not enough. IP literals are checked before connecting (they are never looked up).
+ */
+function guardedConnector(options: {
+  connectMs: number
+  policy: UpstreamAddressPolicy
+  lookup: LookupFunction
+}): buildConnector.connector {
+  const { policy, lookup } = options
+  const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    lookup(hostname, lookupOptions, (err, address, family) => {
+      if (err) return callback(err, address, family)
+      const entries = Array.isArray(address) ? address : [{ address, family: family ?? 0 }]
+      for (const entry of entries) {
+        const refusal = resolvedAddressRefusal({ host: hostname, address: entry.address }, policy)
+        if (refusal !== null) {
+          callback(new UpstreamAddressForbiddenError(hostname, refusal), '', 0)
+          return
+        }
+      }
+      callback(null, address, family)
+    })
+  }
+  const connect = buildConnector({ timeout: options.connectMs, lookup: guardedLookup })
+  return (connectOptions, callback) => {
+    const { hostname } = connectOptions
+    if (isIP(hostname) !== 0) {
+      const refusal = resolvedAddressRefusal({ host: hostname, address: hostname }, policy)
+      if (refusal !== null) {
+        callback(new UpstreamAddressForbiddenError(hostname, refusal), null)
+        return
+      }
+    }
+    connect(connectOptions, callback)
+  }
 }
 
 function ignore(): void {}
 
 /**
  * An undici Pool per upstream origin (and connect timeout, which undici fixes per pool), with
- * keep-alive. Header and body timeouts are per request. Aborting the signal destroys the
+ * keep-alive, whose connector refuses addresses the address policy forbids. Header and body timeouts are per request. Aborting the signal destroys the
  * request's socket: undici cannot reuse a connection whose response was not read to the end.
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UpstreamTransport {
   const pools = new Map<string, Pool>()
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 30_000
+  const policy = options.addressPolicy ?? DEFAULT_UPSTREAM_ADDRESS_POLICY
+  const lookup = options.lookup ?? dnsLookup
 
   function poolFor(origin: string, connectMs: number): Pool {
     const key = `${origin}|${connectMs}`
@@ -65,7 +130,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
         connections: options.connectionsPerOrigin ?? null,
         keepAliveTimeout,
         keepAliveMaxTimeout: Math.max(keepAliveTimeout, 600_000),
-        connect: { timeout: connectMs },
+        connect: guardedConnector({ connectMs, policy, lookup }),
       })
       pools.set(key, pool)
     }

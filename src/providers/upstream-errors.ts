@@ -106,6 +106,8 @@ export type UnavailableReason =
   | 'authentication_failed'
   | 'quota_exhausted'
   | 'endpoint_not_found'
+  /** The base URL resolves to an address the SSRF guard forbids (docs/providers.md). */
+  | 'address_forbidden'
 
 /**
  * 502/503: the upstream refused the connection, dropped it, failed with 5xx, or rejected Ferry's
@@ -135,6 +137,7 @@ const PERSISTENT_REASONS: ReadonlySet<UnavailableReason> = new Set([
   'authentication_failed',
   'quota_exhausted',
   'endpoint_not_found',
+  'address_forbidden',
 ])
 
 const UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
@@ -146,6 +149,8 @@ const UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
   authentication_failed: 'The gateway is not authorised by the upstream provider.',
   quota_exhausted: 'The upstream provider account has no quota left.',
   endpoint_not_found: 'The upstream provider does not serve this endpoint.',
+  // Deliberately vague to the client: the address and why it is refused are for the operator.
+  address_forbidden: 'The upstream provider could not be reached.',
 }
 
 /** 502: the upstream answered, but not in a form Ferry can read (malformed JSON or SSE). */

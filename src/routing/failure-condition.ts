@@ -32,6 +32,7 @@ export function failureConditionOf(err: unknown): FailureCondition | null {
         case 'authentication_failed':
         case 'quota_exhausted':
         case 'endpoint_not_found':
+        case 'address_forbidden':
           return 'account_error'
       }
       return null

@@ -45,7 +45,10 @@ export async function createAdminHarness(
     /** The `webhooks` config section (audit events enqueued in the outbox when it has a URL). */
     webhooks?: Parameters<typeof buildTestApp>[0]['webhooks']
     /** Provider accounts and billing settings of the app (a harness that also serves /v1). */
-    app?: Pick<Parameters<typeof buildTestApp>[0], 'providerAccounts' | 'billing'>
+    app?: Pick<
+      Parameters<typeof buildTestApp>[0],
+      'providerAccounts' | 'billing' | 'upstreamAddresses'
+    >
   } = {},
 ) {
   const testDb = options.testDb ?? (await createTestDb(dialect))

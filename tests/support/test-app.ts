@@ -48,6 +48,8 @@ export function buildTestApp(options: {
   budgets?: ServicesDeps['budgets']
   /** The `webhooks` config section: with a URL, audit events are enqueued in the outbox. */
   webhooks?: Partial<Config['webhooks']>
+  /** The SSRF guard on provider base URLs (`providers.allowPrivateBaseUrls` …). @default config defaults */
+  upstreamAddresses?: ServicesDeps['upstreamAddresses']
   /** `usage.customerReadEnabled`: serve `GET /v1/ferry/usage`. @default false */
   usageCustomerRead?: boolean
 }) {
@@ -67,6 +69,7 @@ export function buildTestApp(options: {
     ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     ...(options.routingRandom ? { routingRandom: options.routingRandom } : {}),
     ...(options.budgets ? { budgets: options.budgets } : {}),
+    ...(options.upstreamAddresses ? { upstreamAddresses: options.upstreamAddresses } : {}),
     ...(options.billing
       ? { billing: { ...ConfigSchema.parse({}).billing, ...options.billing } }
       : {}),
