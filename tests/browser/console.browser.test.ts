@@ -3,9 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page, type Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runFerry, startFerry, type FerryProcess } from '../support/ferry-process.js'
+import {
+  adminResponseSchema,
+  jsonSchemaProblems,
+  pathTemplateOf,
+} from '../support/openapi-validate.js'
 
 /**
  * The admin console in a real Chromium (the machine's Debian package, never a downloaded one)
@@ -51,12 +56,52 @@ async function adminSession(url: string) {
   expect(login.status).toBe(200)
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!
   const { csrfToken } = (await login.json()) as { csrfToken: string }
-  return (path: string, body: unknown) =>
-    fetch(`${url}/admin/v1${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-      body: JSON.stringify(body),
+  return {
+    post: (path: string, body: unknown) =>
+      fetch(`${url}/admin/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify(body),
+      }),
+    get: (path: string) => fetch(`${url}/admin/v1${path}`, { headers: { cookie } }),
+  }
+}
+
+/**
+ * Checks each admin API answer the console receives against the response schema the served
+ * OpenAPI document declares for it: the console's client is typed from that document, so an
+ * answer that differs is a type the console believes and the server breaks.
+ */
+function answerChecker(document: Record<string, unknown>) {
+  const problems: string[] = []
+  const checked = new Set<string>()
+  const pending: Promise<void>[] = []
+  const inspect = async (response: Response) => {
+    const url = new URL(response.url())
+    const method = response.request().method()
+    if (!url.pathname.startsWith('/admin/v1/') || !response.ok()) return
+    if (!(response.headers()['content-type'] ?? '').startsWith('application/json')) return
+    const template = pathTemplateOf(document, method, url.pathname)
+    if (template === undefined) {
+      problems.push(`${method} ${url.pathname}: not in the OpenAPI document`)
+      return
+    }
+    const schema = adminResponseSchema(document, {
+      method,
+      path: template,
+      status: response.status(),
     })
+    if (schema === undefined) return
+    checked.add(`${method} ${template}`)
+    const found = jsonSchemaProblems(schema, await response.json(), `${method} ${template}`)
+    problems.push(...found)
+  }
+  return {
+    problems,
+    checked,
+    listen: (response: Response) => void pending.push(inspect(response).catch(() => undefined)),
+    settled: () => Promise.all(pending),
+  }
 }
 
 /** Every form control and button on the page has an accessible name (from the ARIA tree). */
@@ -77,6 +122,7 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
   let page: Page
   let keySecret = ''
   let shot = 0
+  let answers: ReturnType<typeof answerChecker>
   const screenshot = async (name: string) => {
     await expectNamedControls(page)
     await page.screenshot({
@@ -105,8 +151,11 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     )
     expect((await create.exited).code, create.stderr.join('')).toBe(0)
     ferry = await startFerry([], { cwd })
-    const post = await adminSession(ferry.url)
-    const prices = await post('/price-tables', {
+    const seed = await adminSession(ferry.url)
+    const served = await seed.get('/openapi.json')
+    expect(served.status).toBe(200)
+    answers = answerChecker((await served.json()) as Record<string, unknown>)
+    const prices = await seed.post('/price-tables', {
       rows: [
         {
           providerKind: 'mock',
@@ -126,6 +175,7 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     page.setDefaultTimeout(10_000)
+    page.on('response', answers.listen)
   }, 120_000)
 
   afterAll(async () => {
@@ -309,5 +359,13 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await nav('Support sessions')
     await expect.poll(() => page.getByText('No support session is open.').isVisible()).toBe(true)
     await screenshot('support-sessions')
+  })
+
+  it('received only answers that match the OpenAPI document', async () => {
+    await answers.settled()
+    expect(answers.problems).toEqual([])
+    // The flows above read and changed organizations, keys, billing, budgets, usage, audit,
+    // evidence, routing, approvals and support sessions through typed answers.
+    expect(answers.checked.size).toBeGreaterThan(20)
   })
 })

@@ -4,8 +4,10 @@ import {
   CreateOrganizationBody,
   ListOrganizationsQuery,
   OrganizationIdParams,
+  OrganizationResponse,
   UpdateOrganizationBody,
 } from './orgs.schemas.js'
+import { listPageResponse } from './wire.schemas.js'
 
 export const listOrganizationsRoute = adminRoute({
   method: 'GET',
@@ -14,6 +16,7 @@ export const listOrganizationsRoute = adminRoute({
   permission: 'orgs.read',
   readOnly: true,
   query: ListOrganizationsQuery,
+  response: listPageResponse(OrganizationResponse),
   handler: async ({ query, services }) => {
     const rows = await services.organizations.list({
       ...(query.search ? { search: query.search } : {}),
@@ -32,6 +35,7 @@ export const getOrganizationRoute = adminRoute({
   permission: 'orgs.read',
   readOnly: true,
   params: OrganizationIdParams,
+  response: OrganizationResponse,
   handler: ({ params, services }) => services.organizations.get(params.organizationId),
 })
 
@@ -43,6 +47,7 @@ export const createOrganizationRoute = adminRoute({
   action: 'organization.create',
   body: CreateOrganizationBody,
   successStatus: 201,
+  response: OrganizationResponse,
   handler: ({ body, services, audit }) =>
     services.organizations.create(audit, {
       name: body.name,
@@ -60,6 +65,7 @@ export const updateOrganizationRoute = adminRoute({
   action: 'organization.update',
   params: OrganizationIdParams,
   body: UpdateOrganizationBody,
+  response: OrganizationResponse,
   handler: ({ params, body, services, audit }) =>
     services.organizations.update(audit, params.organizationId, {
       ...(body.name !== undefined ? { name: body.name } : {}),
@@ -76,6 +82,7 @@ export const suspendOrganizationRoute = adminRoute({
   permission: 'orgs.write',
   action: 'organization.suspend',
   params: OrganizationIdParams,
+  response: OrganizationResponse,
   handler: ({ params, services, audit }) =>
     services.organizations.suspend(audit, params.organizationId),
 })
@@ -87,6 +94,7 @@ export const reactivateOrganizationRoute = adminRoute({
   permission: 'orgs.write',
   action: 'organization.reactivate',
   params: OrganizationIdParams,
+  response: OrganizationResponse,
   handler: ({ params, services, audit }) =>
     services.organizations.reactivate(audit, params.organizationId),
 })

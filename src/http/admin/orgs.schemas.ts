@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { KEY_ENDPOINTS, KEY_ENVIRONMENTS } from '../../keys/index.js'
+import { KEY_ENDPOINTS, KEY_ENVIRONMENTS, KEY_STATUSES } from '../../keys/index.js'
 import { ORGANIZATION_STATUSES } from '../../organizations/index.js'
+import { RateLimitsResponse, Timestamp } from './wire.schemas.js'
 
 export const OrganizationIdParams = z.strictObject({
   organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
@@ -74,3 +75,39 @@ export const ListKeysQuery = z.strictObject({
   after: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 })
+
+/** An organization as the API shows it (src/organizations/organization.ts). */
+export const OrganizationResponse = z.object({
+  organizationId: z.string(),
+  name: z.string(),
+  status: z.enum(ORGANIZATION_STATUSES),
+  externalId: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  rateLimits: RateLimitsResponse,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+/** An API key as the API shows it (src/keys/api-key.ts): never its secret or hash. */
+export const ApiKeyResponse = z.object({
+  keyId: z.string(),
+  organizationId: z.string(),
+  name: z.string(),
+  label: z.string(),
+  environment: z.enum(KEY_ENVIRONMENTS),
+  status: z.enum(KEY_STATUSES),
+  scopes: z.object({
+    models: z.array(z.string()).nullable(),
+    endpoints: z.array(z.enum(KEY_ENDPOINTS)).nullable(),
+  }),
+  rateLimits: RateLimitsResponse,
+  expiresAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+  lastRotatedAt: Timestamp.nullable(),
+  graceEndsAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+/** A key as issued, rotated or moved between environments: its secret, this once. */
+export const ApiKeyWithSecretResponse = ApiKeyResponse.extend({ secret: z.string() })
