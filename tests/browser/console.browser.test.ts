@@ -343,6 +343,23 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await screenshot('evidence')
   })
 
+  it('lists organizations with live balance and spend, and switches to test', async () => {
+    await nav('Organizations')
+    const row = page.getByRole('row', { name: /Acme Browser/ })
+    // 20.00 of credit, less the request's charge, plus its refund.
+    await expect
+      .poll(() => row.getByRole('cell').nth(3).textContent())
+      .toMatch(/^(19|20)\.\d+ USD$/)
+    expect(await page.getByRole('columnheader', { name: 'Balance (live)' }).isVisible()).toBe(true)
+    // The month's spend is what was charged, refunded or not.
+    expect(await row.getByRole('cell').nth(4).textContent()).toMatch(/^0\.\d*[1-9]\d* USD$/)
+    await page.getByRole('radio', { name: 'Test' }).check()
+    await expect.poll(() => row.getByRole('cell').nth(3).textContent()).toBe('0.00 USD')
+    expect(await row.getByRole('cell').nth(4).textContent()).toBe('0.00 USD')
+    await screenshot('organizations-test')
+    await page.getByRole('radio', { name: 'Live' }).check()
+  })
+
   it('shows usage, routing, approvals and support sessions', async () => {
     await nav('Usage')
     await expect.poll(() => page.getByRole('img', { name: /Tokens by day/ }).isVisible()).toBe(true)

@@ -5,6 +5,7 @@ import {
   ListOrganizationsQuery,
   OrganizationIdParams,
   OrganizationResponse,
+  OrganizationSummaryPageResponse,
   UpdateOrganizationBody,
 } from './orgs.schemas.js'
 import { listPageResponse } from './wire.schemas.js'
@@ -25,6 +26,56 @@ export const listOrganizationsRoute = adminRoute({
       limit: query.limit + 1,
     })
     return toListPage(rows, { limit: query.limit, cursorOf: (org) => org.organizationId })
+  },
+})
+
+/** Which parts of a summary a caller may read, by permission. */
+const SUMMARY_PARTS = [
+  { part: 'balance', permission: 'billing.read' },
+  { part: 'spend', permission: 'usage.read' },
+  { part: 'budget', permission: 'budgets.read' },
+] as const
+
+export const listOrganizationSummariesRoute = adminRoute({
+  method: 'GET',
+  url: '/orgs/summary',
+  summary:
+    'Organizations with live and test balance, month-to-date spend and budget state (one query per page)',
+  permission: 'orgs.read',
+  readOnly: true,
+  query: ListOrganizationsQuery,
+  response: OrganizationSummaryPageResponse,
+  handler: async ({ query, services, permissions }) => {
+    const rows = await services.organizationSummaries.list({
+      ...(query.search ? { search: query.search } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.after ? { afterId: query.after } : {}),
+      limit: query.limit + 1,
+    })
+    const page = toListPage(rows, {
+      limit: query.limit,
+      cursorOf: (row) => row.organization.organizationId,
+    })
+    const may = (part: (typeof SUMMARY_PARTS)[number]['part']) =>
+      permissions.has(SUMMARY_PARTS.find((p) => p.part === part)!.permission)
+    const text = (value: bigint | null) => (value === null ? null : value.toString())
+    const environment = (env: (typeof rows)[number]['live']) => ({
+      balanceMicros: may('balance') ? text(env.balanceMicros) : null,
+      monthToDateSpendMicros: may('spend') ? env.monthToDateSpendMicros.toString() : null,
+      budget: may('budget') ? env.budget : null,
+    })
+    return {
+      ...page,
+      data: page.data.map((row) => ({
+        organization: row.organization,
+        month: row.month,
+        budgetPolicy: may('budget') ? row.budgetPolicy : null,
+        monthToDateTokens: may('spend') ? row.monthToDateTokens.toString() : null,
+        live: environment(row.live),
+        test: environment(row.test),
+      })),
+      withheld: SUMMARY_PARTS.filter((p) => !permissions.has(p.permission)).map((p) => p.part),
+    }
   },
 })
 
@@ -101,6 +152,7 @@ export const reactivateOrganizationRoute = adminRoute({
 
 export const ORGANIZATION_ROUTES: readonly AdminRoute[] = [
   listOrganizationsRoute,
+  listOrganizationSummariesRoute,
   getOrganizationRoute,
   createOrganizationRoute,
   updateOrganizationRoute,

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { KEY_ENDPOINTS, KEY_ENVIRONMENTS, KEY_STATUSES } from '../../keys/index.js'
 import { ORGANIZATION_STATUSES } from '../../organizations/index.js'
-import { RateLimitsResponse, Timestamp } from './wire.schemas.js'
+import { BUDGET_DECISIONS, BUDGET_REASONS } from '../../budgets/index.js'
+import { CountString, MicrosString, RateLimitsResponse, Timestamp } from './wire.schemas.js'
 
 export const OrganizationIdParams = z.strictObject({
   organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
@@ -111,3 +112,38 @@ export const ApiKeyResponse = z.object({
 
 /** A key as issued, rotated or moved between environments: its secret, this once. */
 export const ApiKeyWithSecretResponse = ApiKeyResponse.extend({ secret: z.string() })
+
+/** One environment's standing; a part the caller may not read is null (see `withheld`). */
+const EnvironmentSummaryResponse = z.object({
+  /** The prepaid ledger balance (requests in flight not subtracted); null: no account yet. */
+  balanceMicros: MicrosString.nullable(),
+  monthToDateSpendMicros: MicrosString.nullable(),
+  /** The budget policy's decision now for a request in this environment that costs nothing. */
+  budget: z
+    .object({ decision: z.enum(BUDGET_DECISIONS), reason: z.enum(BUDGET_REASONS) })
+    .nullable(),
+})
+
+/**
+ * One row of the organizations overview. A part the caller may not read is null and named in
+ * the page's `withheld`: balances need `billing.read`, spend and tokens `usage.read`, budget
+ * `budgets.read`.
+ */
+export const OrganizationSummaryResponse = z.object({
+  organization: OrganizationResponse,
+  /** `YYYY-MM` (UTC): the month the spend is of. */
+  month: z.string(),
+  budgetPolicy: z.object({ budgetPolicyId: z.string(), version: z.number().int() }).nullable(),
+  monthToDateTokens: CountString.nullable(),
+  live: EnvironmentSummaryResponse,
+  test: EnvironmentSummaryResponse,
+})
+
+export const OrganizationSummaryPageResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(OrganizationSummaryResponse),
+  hasMore: z.boolean(),
+  nextCursor: z.string().nullable(),
+  /** The parts left out for want of a permission: `balance`, `spend`, `budget`. */
+  withheld: z.array(z.enum(['balance', 'spend', 'budget'])),
+})

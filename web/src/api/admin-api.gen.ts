@@ -5159,6 +5159,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/orgs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organizations with live and test balance, month-to-date spend and budget state (one query per page) */
+        get: {
+            parameters: {
+                query?: {
+                    after?: string;
+                    limit?: number;
+                    search?: string;
+                    status?: "active" | "suspended";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                budgetPolicy: {
+                                    budgetPolicyId: string;
+                                    version: number;
+                                } | null;
+                                live: {
+                                    balanceMicros: string | null;
+                                    budget: {
+                                        /** @enum {string} */
+                                        decision: "allow" | "warn" | "downgrade" | "block";
+                                        /** @enum {string} */
+                                        reason: "no_budget_policy" | "within_budget" | "insufficient_balance" | "hard_cap_reached" | "balance_below_block_threshold" | "monthly_spend_cap_reached" | "monthly_token_limit_reached" | "balance_below_downgrade_threshold" | "balance_below_warn_threshold" | "monthly_spend_cap_overage_billed" | "monthly_token_limit_overage_billed";
+                                    } | null;
+                                    monthToDateSpendMicros: string | null;
+                                };
+                                month: string;
+                                monthToDateTokens: string | null;
+                                organization: {
+                                    /** @description ISO 8601, UTC */
+                                    createdAt: string;
+                                    externalId: string | null;
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    name: string;
+                                    organizationId: string;
+                                    rateLimits: {
+                                        requestsPerMinute?: number;
+                                        tokensPerMinute?: number;
+                                    };
+                                    /** @enum {string} */
+                                    status: "active" | "suspended";
+                                    /** @description ISO 8601, UTC */
+                                    updatedAt: string;
+                                };
+                                test: {
+                                    balanceMicros: string | null;
+                                    budget: {
+                                        /** @enum {string} */
+                                        decision: "allow" | "warn" | "downgrade" | "block";
+                                        /** @enum {string} */
+                                        reason: "no_budget_policy" | "within_budget" | "insufficient_balance" | "hard_cap_reached" | "balance_below_block_threshold" | "monthly_spend_cap_reached" | "monthly_token_limit_reached" | "balance_below_downgrade_threshold" | "balance_below_warn_threshold" | "monthly_spend_cap_overage_billed" | "monthly_token_limit_overage_billed";
+                                    } | null;
+                                    monthToDateSpendMicros: string | null;
+                                };
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                            withheld: ("balance" | "spend" | "budget")[];
+                        };
+                    };
+                };
+                /** @description OpenAI's error envelope */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string | null;
+                                message: string;
+                                param: string | null;
+                                type: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/price-tables": {
         parameters: {
             query?: never;
@@ -8556,6 +8665,11 @@ export const OPERATIONS = {
     "reasonRequired": false
   },
   "GET /admin/v1/orgs/{organizationId}/request-logging": {
+    "permission": "orgs.read",
+    "auditAction": null,
+    "reasonRequired": false
+  },
+  "GET /admin/v1/orgs/summary": {
     "permission": "orgs.read",
     "auditAction": null,
     "reasonRequired": false
