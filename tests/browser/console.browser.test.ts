@@ -284,6 +284,55 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await screenshot('organization-detail')
   })
 
+  it('sets a key’s rate limits, edits the organization, and voids an invoice credit', async () => {
+    await page.getByRole('link', { name: 'production backend' }).click()
+    await page.getByLabel('Requests per minute').fill('120')
+    await page.getByLabel('Tokens per minute').fill('50000')
+    await page.getByRole('button', { name: 'Save rate limits' }).click()
+    await expect
+      .poll(() => page.getByTestId('key-rate-limits').textContent())
+      .toBe('120 requests/min · 50000 tokens/min')
+    await screenshot('key-rate-limits')
+    await page.getByRole('link', { name: '← Back to the organization' }).click()
+
+    await page.getByRole('button', { name: 'Edit organization' }).click()
+    const edit = page.getByRole('dialog')
+    await edit.getByLabel('External ID').fill('crm-42')
+    // A malformed metadata line is refused in the form, and nothing is sent.
+    await edit.getByLabel('Metadata').fill('plan enterprise')
+    await edit.getByRole('button', { name: 'Save changes' }).click()
+    await expect.poll(() => edit.getByRole('alert').textContent()).toContain('not key=value')
+    await edit.getByLabel('Metadata').fill('plan=enterprise\nregion=eu')
+    await edit.getByLabel('Requests per minute').fill('600')
+    await screenshot('edit-organization')
+    await edit.getByRole('button', { name: 'Save changes' }).click()
+    await expect.poll(() => page.getByTestId('org-external-id').textContent()).toBe('crm-42')
+    expect(await page.getByTestId('org-metadata').textContent()).toBe('plan=enterprise, region=eu')
+    expect(await page.getByTestId('org-rate-limits').textContent()).toBe('600 requests/min')
+
+    await page.getByRole('button', { name: 'Add credit' }).click()
+    const credit = page.getByRole('dialog')
+    await credit.getByLabel('Credit amount (USD)').fill('5')
+    await credit.getByLabel('Credit expires at (optional)').fill('2030-01-31T12:00')
+    await credit.getByLabel('Invoice ID (optional)').fill('INV-7')
+    await reason('billing_correction')
+    await credit.getByRole('button', { name: 'Add credit' }).click()
+    const applied = page.getByRole('row', { name: /invoice_application/ })
+    await expect.poll(() => applied.count()).toBe(1)
+    await applied.getByRole('button', { name: 'Void' }).click()
+    // The server refuses a void without a reason; the form asks for one first.
+    await reason('billing_correction', 'invoice applied twice')
+    await screenshot('void-entry')
+    await page.getByRole('dialog').getByRole('button', { name: 'Void entry' }).click()
+    await expect.poll(() => page.getByRole('cell', { name: 'void', exact: true }).count()).toBe(1)
+    // Voiding it again is refused with the server's own message.
+    await applied.getByRole('button', { name: 'Void' }).click()
+    await reason('billing_correction')
+    await page.getByRole('dialog').getByRole('button', { name: 'Void entry' }).click()
+    await expect.poll(() => page.getByRole('dialog').getByRole('alert').isVisible()).toBe(true)
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+  })
+
   it('revokes the key with a reason', async () => {
     await page.getByRole('button', { name: 'Revoke' }).click()
     await reason('suspected_key_leak')
@@ -300,12 +349,16 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await expect.poll(() => page.getByRole('cell', { name: 'api_key.revoke' }).count()).toBe(1)
     for (const action of [
       'organization.create',
+      'organization.update',
       'api_key.create',
-      'billing.credit',
+      'api_key.rate_limit_update',
       'budget_policy.publish',
       'billing.refund',
+      'billing.void',
     ])
       expect(await page.getByRole('cell', { name: action, exact: true }).count(), action).toBe(1)
+    // The launch credit and the invoice credit that was voided.
+    expect(await page.getByRole('cell', { name: 'billing.credit', exact: true }).count()).toBe(2)
     await page.getByLabel('Action').fill('api_key.revoke')
     await page.getByRole('button', { name: 'Apply filters' }).click()
     await expect.poll(() => page.getByRole('row').count()).toBe(2)
