@@ -431,6 +431,67 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await screenshot('support-sessions')
   })
 
+  it('publishes a route policy with the structured editor, compares versions and rolls back', async () => {
+    await nav('Routing')
+    await page.getByRole('button', { name: 'Publish policy' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByRole('button', { name: 'Add route' }).click()
+    await dialog.getByLabel('Name of route 1').fill('chat-default')
+    await dialog.getByLabel('Aliases of chat-default').fill('assistant')
+    await dialog.getByLabel('Provider of target 1 of chat-default').fill('mock')
+    await dialog.getByLabel('Model of target 1 of chat-default').fill('mock')
+    await dialog.getByRole('button', { name: 'Add target to chat-default' }).click()
+    await dialog.getByLabel('Provider of target 2 of chat-default').fill('mock')
+    await dialog.getByLabel('Model of target 2 of chat-default').fill('mock-embedding')
+    await dialog.getByLabel('Strategy of chat-default').selectOption('weighted')
+    await dialog.getByLabel('Weight of target 2 of chat-default').fill('3')
+    await dialog.getByRole('checkbox', { name: 'context_length' }).check()
+    // Keyboard: Tab moves from a target's provider to its model.
+    await dialog.getByLabel('Provider of target 1 of chat-default').focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe(
+      'Model of target 1 of chat-default',
+    )
+    await reason('provider_outage_failover')
+    await screenshot('routing-editor')
+    await dialog.getByRole('button', { name: 'Publish', exact: true }).click()
+    await expect.poll(() => page.getByRole('cell', { name: 'v1', exact: true }).count()).toBe(1)
+
+    // The JSON view shows what the form built; an edit there is published as it is.
+    await page.getByRole('button', { name: 'Publish policy' }).click()
+    await dialog.getByRole('checkbox', { name: /Edit as JSON/ }).check()
+    const json = dialog.getByLabel('Policy (JSON, see docs/routing.md)')
+    const policy = JSON.parse(await json.inputValue()) as {
+      routes: Record<string, { targets: { weight: number }[]; fallbackOn: string[] }>
+    }
+    expect(policy.routes['chat-default']!.targets.map((t) => t.weight)).toEqual([1, 3])
+    expect(policy.routes['chat-default']!.fallbackOn).toContain('context_length')
+    policy.routes['chat-default']!.targets[1]!.weight = 5
+    await json.fill(JSON.stringify(policy, null, 2))
+    // Back to the form: it reads the JSON.
+    await dialog.getByRole('checkbox', { name: /Edit as JSON/ }).uncheck()
+    expect(await dialog.getByLabel('Weight of target 2 of chat-default').inputValue()).toBe('5')
+    await reason('provider_outage_failover')
+    await dialog.getByRole('button', { name: 'Publish', exact: true }).click()
+    await expect.poll(() => page.getByRole('cell', { name: 'v2', exact: true }).count()).toBe(1)
+
+    await page.getByLabel('From version').selectOption('1')
+    await page.getByLabel('To version').selectOption('2')
+    await expect
+      .poll(() => page.getByText('routes.chat-default.targets').first().isVisible())
+      .toBe(true)
+    await screenshot('routing-diff')
+
+    await page.getByRole('button', { name: 'Roll back to v1' }).click()
+    await reason('provider_outage_failover')
+    await page.getByRole('dialog').getByRole('button', { name: 'Re-publish v1' }).click()
+    await expect.poll(() => page.getByRole('cell', { name: 'v3 (rollback of v1)' }).count()).toBe(1)
+    await page.getByLabel('Model or alias').fill('assistant')
+    await page.getByRole('button', { name: 'Explain' }).click()
+    await expect.poll(() => page.getByText('chat-default').first().isVisible()).toBe(true)
+    await screenshot('routing-rollback')
+  })
+
   it('received only answers that match the OpenAPI document', async () => {
     await answers.settled()
     expect(answers.problems).toEqual([])
