@@ -110,7 +110,7 @@ async function expectNamedControls(page: Page): Promise<void> {
   const unnamed = tree
     .split('\n')
     .filter((line) =>
-      /^\s*- (textbox|button|combobox|spinbutton|searchbox|checkbox|link)\b(?! ")/.test(line),
+      /^\s*- (textbox|button|combobox|spinbutton|searchbox|checkbox|radio|link)\b(?! ")/.test(line),
     )
   expect(unnamed, `controls without an accessible name:\n${unnamed.join('\n')}`).toEqual([])
 }
@@ -123,6 +123,7 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
   let keySecret = ''
   let shot = 0
   let answers: ReturnType<typeof answerChecker>
+  let seed: Awaited<ReturnType<typeof adminSession>>
   const screenshot = async (name: string) => {
     await expectNamedControls(page)
     await page.screenshot({
@@ -151,7 +152,7 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     )
     expect((await create.exited).code, create.stderr.join('')).toBe(0)
     ferry = await startFerry([], { cwd })
-    const seed = await adminSession(ferry.url)
+    seed = await adminSession(ferry.url)
     const served = await seed.get('/openapi.json')
     expect(served.status).toBe(200)
     answers = answerChecker((await served.json()) as Record<string, unknown>)
@@ -490,6 +491,149 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Explain' }).click()
     await expect.poll(() => page.getByText('chat-default').first().isVisible()).toBe(true)
     await screenshot('routing-rollback')
+  })
+
+  /** Another admin, signed in with the keyboard-free path in a browser context of its own. */
+  const signInAs = async (role: string, email: string): Promise<Page> => {
+    const password = `${role} browser passphrase 9`
+    const created = await seed.post('/admins', {
+      email,
+      role,
+      password,
+      reason: { code: 'browser_suite_admin' },
+    })
+    expect(created.status, await created.clone().text()).toBe(201)
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const other = await context.newPage()
+    other.setDefaultTimeout(10_000)
+    other.on('response', answers.listen)
+    await other.goto(`${ferry.url}/console/`)
+    await other.getByLabel('Email').fill(email)
+    await other.getByLabel('Password').fill(password)
+    await other.getByRole('button', { name: 'Sign in' }).click()
+    await expect.poll(() => other.getByTestId('role').textContent()).toBe(role)
+    return other
+  }
+  const openAcme = async (on: Page) => {
+    await on
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Organizations' })
+      .click()
+    await on.getByRole('link', { name: 'Acme Browser' }).click()
+    await expect
+      .poll(() => on.getByRole('heading', { name: 'Acme Browser', level: 1 }).isVisible())
+      .toBe(true)
+  }
+
+  it('a second admin grants an approval its requester may not grant', async () => {
+    await openAcme(page)
+    await page.getByRole('button', { name: 'Request approval' }).click()
+    await page.getByLabel('Action to approve').selectOption('billing.credit')
+    await page.getByLabel('Approval amount (USD)').fill('5000')
+    await page.getByRole('dialog').getByRole('button', { name: 'Request approval' }).click()
+    const status = page.getByRole('dialog').getByRole('status')
+    await expect.poll(() => status.textContent()).toMatch(/apr_[0-9a-z]{26}/)
+    const approvalId = /apr_[0-9a-z]{26}/.exec((await status.textContent())!)![0]
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+
+    // The requester sees it waiting and is not offered the grant; the server refuses it anyway.
+    await nav('Approvals')
+    await page.getByRole('button', { name: `Open ${approvalId}` }).click()
+    await expect
+      .poll(() =>
+        page.getByText('You requested this approval: a different admin must grant it.').isVisible(),
+      )
+      .toBe(true)
+    expect(await page.getByRole('button', { name: 'Grant approval' }).count()).toBe(0)
+    const self = await seed.post(`/billing/approvals/${approvalId}/grant`, {
+      reason: { code: 'self_grant_attempt' },
+    })
+    expect(self.status).toBeGreaterThanOrEqual(400)
+    expect(self.status).toBeLessThan(500)
+
+    const second = await signInAs('owner', 'second-owner@example.com')
+    await second
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Approvals' })
+      .click()
+    await second.getByRole('button', { name: `Open ${approvalId}` }).click()
+    await second.getByLabel('Reason code').fill('large_prepayment_verified')
+    await second.getByRole('button', { name: 'Grant approval' }).click()
+    await expect.poll(() => second.getByText('granted', { exact: true }).count()).toBe(1)
+    await second.screenshot({
+      path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-approval-granted.png`),
+      fullPage: true,
+    })
+    await second.context().close()
+  })
+
+  it('shows a read-only role its pages without the actions it may not take', async () => {
+    const viewer = await signInAs('viewer', 'viewer@example.com')
+    const links = viewer.getByRole('navigation', { name: 'Main' }).getByRole('link')
+    const names = await links.allTextContents()
+    expect(names).toContain('Organizations')
+    expect(names).toContain('Routing')
+    expect(names).not.toContain('Audit log')
+    await viewer
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Organizations' })
+      .click()
+    await expect
+      .poll(() => viewer.getByRole('link', { name: 'Acme Browser' }).isVisible())
+      .toBe(true)
+    expect(await viewer.getByRole('button', { name: 'Create organization' }).count()).toBe(0)
+    await openAcme(viewer)
+    // Everything is readable ...
+    await expect.poll(() => viewer.getByTestId('balance-live').isVisible()).toBe(true)
+    expect(await viewer.getByTestId('org-external-id').textContent()).toBe('crm-42')
+    // ... and nothing offers a change.
+    for (const action of [
+      'Edit organization',
+      'Suspend',
+      'Create API key',
+      'Add credit',
+      'Refund a request',
+      'Publish new budget version',
+      'Void',
+    ])
+      expect(await viewer.getByRole('button', { name: action, exact: true }).count(), action).toBe(
+        0,
+      )
+    await viewer.screenshot({
+      path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-viewer-organization.png`),
+      fullPage: true,
+    })
+    await viewer
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Routing' })
+      .click()
+    await expect.poll(() => viewer.getByRole('cell', { name: 'v1', exact: true }).count()).toBe(1)
+    expect(await viewer.getByRole('button', { name: 'Publish policy' }).count()).toBe(0)
+    expect(await viewer.getByRole('button', { name: /^Roll back/ }).count()).toBe(0)
+    // A page it may not read says why, even when opened by its URL.
+    await viewer.goto(`${ferry.url}/console/audit`)
+    await expect.poll(() => viewer.getByRole('main').textContent()).toContain('audit.read')
+    await viewer.context().close()
+  })
+
+  it('starts a support session, shows its banner on every page, and ends it', async () => {
+    await openAcme(page)
+    const organizationId = (await page.locator('dl.facts code').first().textContent())!
+    await nav('Support sessions')
+    await page.getByLabel('Organization ID').fill(organizationId)
+    await page.getByLabel('Duration (minutes, at most 240)').fill('30')
+    await reason('customer_support_investigation', 'ticket 4711')
+    await page.getByRole('button', { name: 'Start session' }).click()
+    const banner = page.getByRole('status').filter({ hasText: 'Support session active on' })
+    await expect.poll(() => banner.isVisible()).toBe(true)
+    expect(await banner.textContent()).toContain(organizationId)
+    await screenshot('support-session-banner')
+    await nav('Organizations')
+    await expect.poll(() => banner.isVisible()).toBe(true)
+    await nav('Support sessions')
+    await page.getByRole('button', { name: 'End session' }).click()
+    await expect.poll(() => banner.count()).toBe(0)
+    await expect.poll(() => page.getByText('No support session is open.').isVisible()).toBe(true)
   })
 
   it('received only answers that match the OpenAPI document', async () => {
