@@ -96,10 +96,17 @@ function answerChecker(document: Record<string, unknown>) {
     const found = jsonSchemaProblems(schema, await response.json(), `${method} ${template}`)
     problems.push(...found)
   }
+  const missing: string[] = []
   return {
     problems,
     checked,
-    listen: (response: Response) => void pending.push(inspect(response).catch(() => undefined)),
+    /** Files the console asked for and did not get (a favicon, a chunk); API 404s are answers. */
+    missing,
+    listen: (response: Response) => {
+      if (response.status() === 404 && !new URL(response.url()).pathname.startsWith('/admin/v1/'))
+        missing.push(response.url())
+      pending.push(inspect(response).catch(() => undefined))
+    },
     settled: () => Promise.all(pending),
   }
 }
@@ -381,6 +388,11 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('chain-status').textContent())
       .toMatch(/^Chain verified/)
+    // The export is fetched by the page (progress, the server's message on a refusal), then saved.
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Export (signed JSONL)' }).click()
+    expect((await download).suggestedFilename()).toMatch(/\.jsonl$/)
+    await expect.poll(() => page.getByText(/^Saved .*\.jsonl \(/).isVisible()).toBe(true)
     await screenshot('audit-log')
   })
 
@@ -636,9 +648,13 @@ describe.skipIf(!hasChromium)('the admin console in Chromium', () => {
     await expect.poll(() => page.getByText('No support session is open.').isVisible()).toBe(true)
   })
 
-  it('received only answers that match the OpenAPI document', async () => {
+  it('received only answers that match the OpenAPI document, and no 404', async () => {
     await answers.settled()
     expect(answers.problems).toEqual([])
+    expect(answers.missing).toEqual([])
+    const icon = await fetch(`${ferry.url}/console/favicon.svg`)
+    expect(icon.status).toBe(200)
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml')
     // The flows above read and changed organizations, keys, billing, budgets, usage, audit,
     // evidence, routing, approvals and support sessions through typed answers.
     expect(answers.checked.size).toBeGreaterThan(20)

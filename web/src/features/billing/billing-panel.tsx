@@ -12,6 +12,7 @@ import {
   SelectField,
   TextField,
 } from '../../components/ui'
+import { DownloadButton } from '../../components/download-button'
 import { currentMonth, formatMicros, formatTime, newIdempotencyKey, toMicros } from '../../format'
 import { Link } from '../../router'
 import { useCan } from '../../session'
@@ -242,9 +243,11 @@ function InvoiceExport(props: { organizationId: string }) {
         value={environment}
         onChange={(e) => setEnvironment(e.target.value as 'live' | 'test')}
       />
-      <a className="button secondary" href={href('csv')} download>
-        Download invoice CSV
-      </a>
+      <DownloadButton
+        label="Download invoice CSV"
+        filename={`invoice-${month}.csv`}
+        href={href('csv')}
+      />
       <a className="button secondary" href={href('json')} target="_blank" rel="noreferrer">
         Open invoice JSON
       </a>
