@@ -7,6 +7,7 @@ import {
 } from './audit/index.js'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from './config/resolve-provider-accounts.js'
 import type { AdminApiServices } from './http/admin/admin-api-services.js'
+import { createOrganizationSummaries } from './organizations/organization-summaries.service.js'
 import type { CacheInvalidation } from './invalidation/index.js'
 import {
   createKeyAuthenticator,
@@ -257,6 +258,7 @@ export function createServices(deps: ServicesDeps) {
       ...(deps.adminPolicy ? { policy: deps.adminPolicy } : {}),
     }),
     organizations,
+    organizationSummaries: createOrganizationSummaries({ db, clock }),
     keys,
     providerAccounts,
     routing,

@@ -8,7 +8,8 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
-  publicDir: false,
+  // web/public (the favicon) is copied as it is into dist/console/.
+  publicDir: 'public',
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,

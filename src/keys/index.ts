@@ -1,5 +1,6 @@
 export {
   KEY_ENDPOINTS,
+  KEY_STATUSES,
   hasEndpointScope,
   hasModelScope,
   type ApiKey,

@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely'
-import type { Db } from '../storage/index.js'
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely'
+import type { Database, Db } from '../storage/index.js'
 import type { Organization, OrganizationStatus, RateLimits } from './organization.js'
 import type { OrganizationsTable } from './organizations.table.js'
 
@@ -60,24 +60,44 @@ export async function updateOrganizationRow(
     .execute()
 }
 
+/** What a listing of organizations may filter by; pages are keyset by ID, newest first. */
+export interface OrganizationFilters {
+  search?: string
+  status?: OrganizationStatus
+  afterId?: string
+}
+
+/** The WHERE of a listing: `search` matches name or external ID (or is the ID). */
+export function organizationFilter(filters: OrganizationFilters) {
+  return (eb: ExpressionBuilder<Database, 'organizations'>): Expression<SqlBool> => {
+    const all: Expression<SqlBool>[] = []
+    if (filters.search) {
+      const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      all.push(
+        eb.or([
+          eb(eb.fn('lower', ['organizations.name']), 'like', eb.val(pattern)),
+          eb(eb.fn('lower', ['organizations.external_id']), 'like', eb.val(pattern)),
+          eb('organizations.organization_id', '=', filters.search),
+        ]),
+      )
+    }
+    if (filters.status) all.push(eb('organizations.status', '=', filters.status))
+    if (filters.afterId) all.push(eb('organizations.organization_id', '<', filters.afterId))
+    return eb.and(all)
+  }
+}
+
 /** Newest first, keyset-paginated by ID (IDs are time-ordered); `search` matches name or external ID. */
 export async function findOrganizations(
   db: Db,
-  filters: { search?: string; status?: OrganizationStatus; afterId?: string; limit: number },
+  filters: OrganizationFilters & { limit: number },
 ): Promise<Organization[]> {
-  let query = db.selectFrom('organizations').selectAll()
-  if (filters.search) {
-    const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    query = query.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['name']), 'like', eb.val(pattern)),
-        eb(eb.fn('lower', ['external_id']), 'like', eb.val(pattern)),
-        eb('organization_id', '=', filters.search!),
-      ]),
-    )
-  }
-  if (filters.status) query = query.where('status', '=', filters.status)
-  if (filters.afterId) query = query.where('organization_id', '<', filters.afterId)
-  const rows = await query.orderBy('organization_id', 'desc').limit(filters.limit).execute()
+  const rows = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(organizationFilter(filters))
+    .orderBy('organization_id', 'desc')
+    .limit(filters.limit)
+    .execute()
   return rows.map(rowToOrganization)
 }

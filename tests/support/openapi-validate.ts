@@ -40,6 +40,53 @@ export function assertMatchesSchema(name: string, value: unknown): void {
   if (problems.length > 0) throw new Error(`Not a valid ${name}:\n  ${problems.join('\n  ')}`)
 }
 
+/**
+ * The problems of `value` against a standalone JSON Schema (one without `$ref`s into OpenAI's
+ * spec), e.g. a response schema of Ferry's own admin OpenAPI document.
+ */
+export function jsonSchemaProblems(schema: Schema, value: unknown, path = 'response'): string[] {
+  const problems: string[] = []
+  check(schema, value, { path, problems })
+  return problems
+}
+
+/**
+ * The JSON schema a route's success answer has in Ferry's admin OpenAPI document, or undefined
+ * when the operation declares none (a download).
+ */
+export function adminResponseSchema(
+  document: Record<string, unknown>,
+  operation: { method: string; path: string; status: number },
+): Schema | undefined {
+  const paths = document.paths as Record<string, Record<string, Schema>>
+  const op = paths[operation.path]?.[operation.method.toLowerCase()] as
+    { responses: Record<string, { content?: Record<string, { schema: Schema }> }> } | undefined
+  return op?.responses[String(operation.status)]?.content?.['application/json']?.schema
+}
+
+/**
+ * The document's path template a concrete URL path is an instance of (`/admin/v1/orgs/org_1` →
+ * `/admin/v1/orgs/{organizationId}`); a literal segment wins over a parameter
+ * (`/route-policies/diff` is not `/route-policies/{version}`).
+ */
+export function pathTemplateOf(
+  document: Record<string, unknown>,
+  method: string,
+  pathname: string,
+): string | undefined {
+  const paths = document.paths as Record<string, Record<string, unknown>>
+  const matches = Object.keys(paths).filter((template) => {
+    if (paths[template]?.[method.toLowerCase()] === undefined) return false
+    const pattern = template
+      .split('/')
+      .map((part) => (/^\{.+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+      .join('/')
+    return new RegExp(`^${pattern}$`).test(pathname)
+  })
+  const params = (template: string) => (template.match(/\{/g) ?? []).length
+  return matches.sort((a, b) => params(a) - params(b))[0]
+}
+
 interface Walk {
   path: string
   problems: string[]

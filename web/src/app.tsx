@@ -1,19 +1,37 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query'
-import { useEffect, type ReactNode } from 'react'
+import { Suspense, lazy, useEffect, type ReactNode } from 'react'
 import { api, ApiError, setCsrfToken, setUnauthenticatedHandler } from './api/client'
 import { Link, useLocation } from './router'
 import { SessionGate, useCan, useMe } from './session'
 import { formatTime } from './format'
-import { Empty } from './components/ui'
-import { OrgsPage } from './features/orgs/orgs-page'
-import { OrgDetailPage } from './features/orgs/org-detail-page'
-import { AuditPage } from './features/audit/audit-page'
-import { EvidencePage } from './features/evidence/evidence-page'
-import { UsagePage } from './features/usage/usage-page'
-import { RoutingPage } from './features/routing/routing-page'
-import { SupportPage } from './features/support/support-page'
-import { ApprovalsPage } from './features/billing/approvals-page'
-import { KeyPage } from './features/keys/key-page'
+import { Empty, Loading } from './components/ui'
+
+// Each page is its own chunk, loaded when first opened: sign-in needs none of them.
+const OrgsPage = lazy(() =>
+  import('./features/orgs/orgs-page').then((m) => ({ default: m.OrgsPage })),
+)
+const OrgDetailPage = lazy(() =>
+  import('./features/orgs/org-detail-page').then((m) => ({ default: m.OrgDetailPage })),
+)
+const AuditPage = lazy(() =>
+  import('./features/audit/audit-page').then((m) => ({ default: m.AuditPage })),
+)
+const EvidencePage = lazy(() =>
+  import('./features/evidence/evidence-page').then((m) => ({ default: m.EvidencePage })),
+)
+const UsagePage = lazy(() =>
+  import('./features/usage/usage-page').then((m) => ({ default: m.UsagePage })),
+)
+const RoutingPage = lazy(() =>
+  import('./features/routing/routing-page').then((m) => ({ default: m.RoutingPage })),
+)
+const SupportPage = lazy(() =>
+  import('./features/support/support-page').then((m) => ({ default: m.SupportPage })),
+)
+const ApprovalsPage = lazy(() =>
+  import('./features/billing/approvals-page').then((m) => ({ default: m.ApprovalsPage })),
+)
+const KeyPage = lazy(() => import('./features/keys/key-page').then((m) => ({ default: m.KeyPage })))
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -98,7 +116,9 @@ function Shell() {
           </ul>
         </nav>
         <main id="main" tabIndex={-1}>
-          <Routes path={path} />
+          <Suspense fallback={<Loading what="the page" />}>
+            <Routes path={path} />
+          </Suspense>
         </main>
       </div>
     </div>

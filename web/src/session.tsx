@@ -16,7 +16,8 @@ export function useMe(): Me {
 /** Whether the current admin holds a permission: pages and buttons hide or go read-only. */
 export function useCan(): (permission: string) => boolean {
   const me = useMe()
-  return (permission) => permission === 'authenticated' || me.permissions.includes(permission)
+  const held: readonly string[] = me.permissions
+  return (permission) => permission === 'authenticated' || held.includes(permission)
 }
 
 async function fetchMe(): Promise<Me | null> {

@@ -3,6 +3,7 @@ import type { AuditService } from '../../audit/index.js'
 import type { LedgerService } from '../../billing/index.js'
 import type { KeysService } from '../../keys/index.js'
 import type { OrganizationsService } from '../../organizations/index.js'
+import type { OrganizationSummaries } from '../../organizations/organization-summaries.service.js'
 import type { ProviderAccountsService } from '../../provider-accounts/index.js'
 import type { PricingService } from '../../pricing/index.js'
 import type { BudgetPoliciesService } from '../../budgets/index.js'
@@ -15,6 +16,8 @@ import type { UsageService } from '../../usage/index.js'
 /** Every service an admin route handler may call, built once by the composition root. */
 export interface AdminApiServices extends AdminServices {
   organizations: OrganizationsService
+  /** The organizations list with balances, month-to-date spend and budget state. */
+  organizationSummaries: OrganizationSummaries
   keys: KeysService
   audit: AuditService
   providerAccounts: ProviderAccountsService

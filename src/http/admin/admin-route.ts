@@ -65,6 +65,12 @@ interface RouteSpecBase<TBody, TQuery, TParams> {
   body?: z.ZodType<TBody>
   query?: z.ZodType<TQuery>
   params?: z.ZodType<TParams>
+  /**
+   * The success answer's shape, for the OpenAPI document (the console's client is typed from
+   * it). Documentation only: the handler's answer is not parsed with it at run time; tests check
+   * real answers against the document.
+   */
+  response?: z.ZodType
   /** @default 200 */
   successStatus?: number
   /** Usable by a session that must enrol in MFA before anything else. @default false */
@@ -98,6 +104,8 @@ export interface AdminRoute {
     readonly body: z.ZodType
     readonly query: z.ZodType
     readonly params: z.ZodType
+    /** The success answer's shape; null when the route does not declare one. */
+    readonly response: z.ZodType | null
   }
   readonly successStatus: number
   readonly allowWhileMfaEnrollmentRequired: boolean
@@ -122,6 +130,7 @@ function toRoute<TBody, TQuery, TParams>(
       body: spec.body ?? EMPTY,
       query: spec.query ?? EMPTY,
       params: spec.params ?? EMPTY,
+      response: spec.response ?? null,
     }),
     successStatus: spec.successStatus ?? 200,
     allowWhileMfaEnrollmentRequired: spec.allowWhileMfaEnrollmentRequired ?? false,

@@ -3,6 +3,9 @@ import { AdminDownload } from './admin-download.js'
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import {
   AuditEventIdParams,
+  AuditEventPageResponse,
+  AuditEventResponse,
+  AuditVerificationResponse,
   AuditExportIdParams,
   ExportAuditEventsQuery,
   ListAuditEventsQuery,
@@ -27,6 +30,7 @@ export const listAuditEventsRoute = adminRoute({
   permission: 'audit.read',
   readOnly: true,
   query: ListAuditEventsQuery,
+  response: AuditEventPageResponse,
   handler: async ({ query, services, audit }) => {
     const page = await services.audit.listEvents(audit, {
       organizationId: query.organization_id,
@@ -88,6 +92,7 @@ export const getAuditEventRoute = adminRoute({
   permission: 'audit.read',
   readOnly: true,
   params: AuditEventIdParams,
+  response: AuditEventResponse,
   handler: async ({ params, services, audit }) =>
     auditEventJson(await services.audit.getEvent(audit, params.audit_event_id)),
 })
@@ -155,6 +160,7 @@ export const verifyAuditRoute = adminRoute({
   permission: 'audit.read',
   action: 'audit_log.verify',
   body: VerifyAuditBody,
+  response: AuditVerificationResponse,
   handler: async ({ body, services, audit }) => {
     const result = await services.audit.verify(audit, { chainId: body.chain_id })
     const first = result.firstProblem

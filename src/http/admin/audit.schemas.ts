@@ -1,12 +1,15 @@
 import { z } from 'zod'
 import {
+  ACTOR_TYPES,
   AUDIT_CATEGORIES,
+  AUDIT_OUTCOMES,
   AUDIT_EXPORT_FORMATS,
   isAuditAction,
   type AuditEventRecord,
   type ChainReport,
 } from '../../audit/index.js'
 import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
+import { CountString, Timestamp as WireTimestamp } from './wire.schemas.js'
 
 const AUDIT_EVENT_ID = /^aud_[0-9a-z]{26}$/
 const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -108,3 +111,69 @@ export function chainReportJson(report: ChainReport) {
     first_problem: first ? { sequence: String(first.sequence), message: first.message } : null,
   }
 }
+
+const Text = z.string().nullable()
+
+/** An event on the wire (auditEventJson): every hashed field plus the hash, snake_case. */
+export const AuditEventResponse = z.object({
+  object: z.literal('audit_event'),
+  audit_event_id: z.string(),
+  chain_id: z.string(),
+  sequence: CountString,
+  schema_version: z.string(),
+  organization_id: Text,
+  actor_type: z.enum(ACTOR_TYPES),
+  actor_id: z.string(),
+  actor_role: Text,
+  actor_ip: Text,
+  user_agent: Text,
+  impersonator_id: Text,
+  support_session_id: Text,
+  target_type: Text,
+  target_id: Text,
+  target_label: Text,
+  action: z.string(),
+  category: z.enum(AUDIT_CATEGORIES),
+  outcome: z.enum(AUDIT_OUTCOMES),
+  /** The allow-listed, redacted state before and after (null when there is none). */
+  before: z.unknown(),
+  after: z.unknown(),
+  reason_code: Text,
+  reason_note: Text,
+  request_id: Text,
+  policy_version: Text,
+  evidence: z.unknown(),
+  created_at: WireTimestamp,
+  previous_hash: z.string(),
+  hash: z.string(),
+})
+
+export const AuditEventPageResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(AuditEventResponse),
+  has_more: z.boolean(),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: z.string().nullable(),
+})
+
+/** One chain's verification (chainReportJson). */
+const ChainReportResponse = z.object({
+  chain_id: z.string(),
+  ok: z.boolean(),
+  events: z.number().int(),
+  first_sequence: CountString.nullable(),
+  last_sequence: CountString.nullable(),
+  last_hash: Text,
+  checkpoints_verified: z.number().int(),
+  first_problem: z.object({ sequence: CountString, message: z.string() }).nullable(),
+})
+
+export const AuditVerificationResponse = z.object({
+  object: z.literal('audit_verification'),
+  ok: z.boolean(),
+  key_id: z.string(),
+  chains: z.array(ChainReportResponse),
+  first_problem: z
+    .object({ chain_id: z.string(), sequence: CountString, message: z.string() })
+    .nullable(),
+})

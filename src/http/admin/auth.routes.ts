@@ -1,6 +1,13 @@
 import { sortedPermissions } from '../../admins/permissions.js'
 import { adminRoute, publicAdminRoute, type AdminRoute } from './admin-route.js'
-import { ChangePasswordBody, LoginBody, TotpCodeBody } from './auth.schemas.js'
+import {
+  ChangePasswordBody,
+  LoginBody,
+  LoginResponse,
+  LogoutResponse,
+  MeResponse,
+  TotpCodeBody,
+} from './auth.schemas.js'
 
 /** `POST /auth/login`: password (+ TOTP) → session cookie and the session's CSRF token. */
 export const loginRoute = publicAdminRoute({
@@ -9,6 +16,7 @@ export const loginRoute = publicAdminRoute({
   summary: 'Log in with email and password (and a TOTP code when enrolled)',
   action: 'admin.login',
   body: LoginBody,
+  response: LoginResponse,
   handler: async ({ body, services, audit, session }) => {
     const login = await services.auth.login(audit, body)
     session.set({ token: login.sessionToken, maxAgeMs: services.policy.sessionAbsoluteTimeoutMs })
@@ -28,6 +36,7 @@ export const logoutRoute = adminRoute({
   permission: 'authenticated',
   action: 'admin.logout',
   allowWhileMfaEnrollmentRequired: true,
+  response: LogoutResponse,
   handler: async ({ services, audit, principal, session }) => {
     await services.auth.logout(audit, principal)
     session.clear()
@@ -42,6 +51,7 @@ export const meRoute = adminRoute({
   permission: 'authenticated',
   readOnly: true,
   allowWhileMfaEnrollmentRequired: true,
+  response: MeResponse,
   handler: ({ principal, permissions, csrfToken, supportSession }) =>
     Promise.resolve({
       admin: principal.admin,

@@ -1,5 +1,9 @@
 import { z } from 'zod'
+import { ADMIN_STATUSES } from '../../admins/admin-user.js'
 import { MAX_PASSWORD_LENGTH } from '../../admins/password.js'
+import { ADMIN_ROLES, PERMISSIONS } from '../../admins/permissions.js'
+import { SupportSessionResponse } from './support-sessions.schemas.js'
+import { Timestamp } from './wire.schemas.js'
 
 /** Login: the email is not format-checked here, so a typo fails like any wrong credential. */
 export const LoginBody = z.strictObject({
@@ -15,4 +19,38 @@ export const ChangePasswordBody = z.strictObject({
 
 export const TotpCodeBody = z.strictObject({
   code: z.string().regex(/^\d{6}$/, 'must be the 6-digit code from your authenticator app'),
+})
+
+/** An admin as the API shows it (src/admins/admin-user.ts): never a hash or TOTP secret. */
+export const AdminResponse = z.object({
+  adminId: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  status: z.enum(ADMIN_STATUSES),
+  role: z.enum(ADMIN_ROLES),
+  mfaEnabled: z.boolean(),
+  lastLoginAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+export const LoginResponse = z.object({
+  admin: AdminResponse,
+  /** Send as `x-csrf-token` on every state-changing call of this session. */
+  csrfToken: z.string(),
+  expiresAt: Timestamp,
+  mfaEnrollmentRequired: z.boolean(),
+})
+
+export const LogoutResponse = z.object({ loggedOut: z.literal(true) })
+
+export const MeResponse = z.object({
+  admin: AdminResponse,
+  role: z.enum(ADMIN_ROLES),
+  /** Effective permissions of this request (a narrowed token holds fewer than its admin). */
+  permissions: z.array(z.enum(PERMISSIONS)),
+  authenticatedWith: z.enum(['session', 'token']),
+  csrfToken: z.string().nullable(),
+  mfaEnrollmentRequired: z.boolean(),
+  supportSession: SupportSessionResponse.nullable(),
 })

@@ -3,6 +3,10 @@ import { AdminDownload } from './admin-download.js'
 import { adminRoute, type AdminRoute, type AdminRouteContext } from './admin-route.js'
 import {
   AdjustmentBody,
+  ApprovalListResponse,
+  ApprovalResponse,
+  BalanceResponse,
+  LedgerEntryResponse,
   ApprovalIdParams,
   ApprovalRequestBody,
   CreditBody,
@@ -16,6 +20,7 @@ import {
   VoidBody,
 } from './billing.schemas.js'
 import { toListPage } from './list-page.js'
+import { listPageResponse } from './wire.schemas.js'
 
 /** Money leaves as decimal strings of micros: JSON numbers would round it. */
 function toWire(value: unknown): unknown {
@@ -38,6 +43,7 @@ export const getBalanceRoute = adminRoute({
   permission: 'billing.read',
   readOnly: true,
   params: OrganizationIdParams,
+  response: BalanceResponse,
   handler: async ({ params, services }) =>
     toWire(await services.billing.balance(params.organizationId)),
 })
@@ -50,6 +56,7 @@ export const listEntriesRoute = adminRoute({
   readOnly: true,
   params: OrganizationIdParams,
   query: ListEntriesQuery,
+  response: listPageResponse(LedgerEntryResponse),
   handler: async ({ params, query, services }) => {
     const rows = await services.billing.listEntries({
       organizationId: params.organizationId,
@@ -84,6 +91,7 @@ export const creditRoute = adminRoute({
   params: OrganizationIdParams,
   body: CreditBody,
   successStatus: 201,
+  response: LedgerEntryResponse,
   handler: async (ctx) =>
     toWire(
       await ctx.services.billing.credit(actorOf(ctx), {
@@ -109,6 +117,7 @@ export const refundRoute = adminRoute({
   params: OrganizationIdParams,
   body: RefundBody,
   successStatus: 201,
+  response: LedgerEntryResponse,
   handler: async (ctx) =>
     toWire(
       await ctx.services.billing.refund(actorOf(ctx), {
@@ -131,6 +140,7 @@ export const voidRoute = adminRoute({
   params: EntryIdParams,
   body: VoidBody,
   successStatus: 201,
+  response: LedgerEntryResponse,
   handler: async (ctx) =>
     toWire(
       await ctx.services.billing.void(actorOf(ctx), {
@@ -149,6 +159,7 @@ export const adjustmentRoute = adminRoute({
   params: OrganizationIdParams,
   body: AdjustmentBody,
   successStatus: 201,
+  response: LedgerEntryResponse,
   handler: async (ctx) =>
     toWire(
       await ctx.services.billing.adjust(actorOf(ctx), {
@@ -172,6 +183,7 @@ export const requestApprovalRoute = adminRoute({
   params: OrganizationIdParams,
   body: ApprovalRequestBody,
   successStatus: 201,
+  response: ApprovalResponse,
   handler: async (ctx) =>
     toWire(
       await ctx.services.billing.requestApproval(actorOf(ctx), {
@@ -189,6 +201,7 @@ export const grantApprovalRoute = adminRoute({
   permission: 'billing.approve',
   action: 'billing.approval_grant',
   params: ApprovalIdParams,
+  response: ApprovalResponse,
   handler: async (ctx) =>
     toWire(await ctx.services.billing.grantApproval(actorOf(ctx), ctx.params.approvalId)),
 })
@@ -201,6 +214,7 @@ export const listApprovalsRoute = adminRoute({
   permission: 'billing.read',
   readOnly: true,
   query: ListApprovalsQuery,
+  response: ApprovalListResponse,
   handler: async ({ query, services }) => ({
     object: 'list',
     data: toWire(
@@ -220,6 +234,7 @@ export const getApprovalRoute = adminRoute({
   permission: 'billing.read',
   readOnly: true,
   params: ApprovalIdParams,
+  response: ApprovalResponse,
   handler: async ({ params, services }) =>
     toWire(await services.billing.getApproval(params.approvalId)),
 })

@@ -4,7 +4,9 @@ import {
   BILLING_ENVIRONMENTS,
   CREDIT_CATEGORIES,
   LEDGER_ENTRY_KINDS,
+  SETTLEMENT_OUTCOMES,
 } from '../../billing/index.js'
+import { CountString, MicrosString, Timestamp } from './wire.schemas.js'
 
 export const OrganizationIdParams = z.strictObject({
   organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
@@ -89,4 +91,75 @@ export const ApprovalRequestBody = z.strictObject({
 export const InvoiceQuery = z.strictObject({
   environment: Environment.default('live'),
   format: z.enum(['json', 'csv']).default('json'),
+})
+
+/** One prepaid account's state (src/billing/ledger-entry.ts LedgerAccount). */
+export const BalanceAccountResponse = z.object({
+  accountId: z.string(),
+  organizationId: z.string(),
+  environment: Environment,
+  currency: z.string(),
+  balanceMicros: MicrosString,
+  /** Reserved by open holds right now. */
+  heldMicros: MicrosString,
+  /** balance − held: what a new hold may take. */
+  availableMicros: MicrosString,
+  version: CountString,
+})
+
+export const BalanceResponse = z.object({
+  object: z.literal('balance'),
+  organizationId: z.string(),
+  currency: z.string(),
+  accounts: z.array(BalanceAccountResponse),
+})
+
+/** An immutable ledger entry (src/billing/ledger-entry.ts LedgerEntry). */
+export const LedgerEntryResponse = z.object({
+  entryId: z.string(),
+  accountId: z.string(),
+  organizationId: z.string(),
+  environment: Environment,
+  kind: z.enum(LEDGER_ENTRY_KINDS),
+  /** > 0 credits the customer, < 0 debits, 0 is a waiver. */
+  amountMicros: MicrosString,
+  balanceAfterMicros: MicrosString,
+  accountVersion: CountString,
+  counterAccount: z.string(),
+  category: z.enum(CREDIT_CATEGORIES).nullable(),
+  expiresAt: Timestamp.nullable(),
+  idempotencyKey: z.string(),
+  requestId: z.string().nullable(),
+  adminRequestId: z.string().nullable(),
+  originalEntryId: z.string().nullable(),
+  approvalId: z.string().nullable(),
+  holdId: z.string().nullable(),
+  holdMicros: MicrosString.nullable(),
+  outcome: z.enum(SETTLEMENT_OUTCOMES).nullable(),
+  settlementRule: z.string().nullable(),
+  waivedMicros: MicrosString.nullable(),
+  uncoveredMicros: MicrosString.nullable(),
+  modelServed: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: Timestamp,
+})
+
+/** A money movement waiting for (or granted by) a second admin. */
+export const ApprovalResponse = z.object({
+  approvalId: z.string(),
+  organizationId: z.string(),
+  action: z.enum(APPROVABLE_ACTIONS),
+  amountMicros: MicrosString,
+  status: z.enum(['pending', 'granted', 'used']),
+  requestedBy: z.string(),
+  grantedBy: z.string().nullable(),
+  grantedAt: Timestamp.nullable(),
+  usedByEntryId: z.string().nullable(),
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+})
+
+export const ApprovalListResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(ApprovalResponse),
 })

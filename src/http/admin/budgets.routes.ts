@@ -1,6 +1,8 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import {
   BudgetOrganizationParams,
+  BudgetPolicyDiffResponse,
+  BudgetPolicyResponse,
   BudgetScopeQuery,
   BudgetVersionParams,
   DiffBudgetPoliciesQuery,
@@ -11,6 +13,7 @@ import {
   toBudgetPolicyResponse,
 } from './budgets.schemas.js'
 import { toListPage } from './list-page.js'
+import { listPageResponse } from './wire.schemas.js'
 import { BudgetPolicyNotFoundError } from '../../budgets/index.js'
 
 const scopeOf = (organizationId: string, keyId: string | undefined) => ({
@@ -26,6 +29,7 @@ export const listBudgetPoliciesRoute = adminRoute({
   readOnly: true,
   params: BudgetOrganizationParams,
   query: ListBudgetPoliciesQuery,
+  response: listPageResponse(BudgetPolicyResponse),
   handler: async ({ params, query, services }) => {
     const versions = await services.budgetPolicies.listVersions({
       ...scopeOf(params.organizationId, query.keyId),
@@ -47,6 +51,7 @@ export const getCurrentBudgetPolicyRoute = adminRoute({
   readOnly: true,
   params: BudgetOrganizationParams,
   query: BudgetScopeQuery,
+  response: BudgetPolicyResponse,
   handler: async ({ params, query, services }) => {
     const current = await services.budgetPolicies.getCurrent(
       scopeOf(params.organizationId, query.keyId),
@@ -64,6 +69,7 @@ export const diffBudgetPoliciesRoute = adminRoute({
   readOnly: true,
   params: BudgetOrganizationParams,
   query: DiffBudgetPoliciesQuery,
+  response: BudgetPolicyDiffResponse,
   handler: async ({ params, query, services }) => {
     const diff = await services.budgetPolicies.diff({
       ...scopeOf(params.organizationId, query.keyId),
@@ -87,6 +93,7 @@ export const getBudgetPolicyRoute = adminRoute({
   readOnly: true,
   params: BudgetVersionParams,
   query: BudgetScopeQuery,
+  response: BudgetPolicyResponse,
   handler: async ({ params, query, services }) =>
     toBudgetPolicyResponse(
       await services.budgetPolicies.getVersion({
@@ -106,6 +113,7 @@ export const publishBudgetPolicyRoute = adminRoute({
   params: BudgetOrganizationParams,
   body: PublishBudgetPolicyBody,
   successStatus: 201,
+  response: BudgetPolicyResponse,
   handler: async ({ params, body, services, audit }) => {
     const { keyId, ...content } = body
     return toBudgetPolicyResponse(
@@ -126,6 +134,7 @@ export const rollbackBudgetPolicyRoute = adminRoute({
   params: BudgetOrganizationParams,
   body: RollbackBudgetPolicyBody,
   successStatus: 201,
+  response: BudgetPolicyResponse,
   handler: async ({ params, body, services, audit }) =>
     toBudgetPolicyResponse(
       await services.budgetPolicies.rollback(audit, {
@@ -143,6 +152,7 @@ export const updateHardCapRoute = adminRoute({
   action: 'budget_policy.hard_cap_update',
   params: BudgetOrganizationParams,
   body: UpdateHardCapBody,
+  response: BudgetPolicyResponse,
   handler: async ({ params, body, services, audit }) =>
     toBudgetPolicyResponse(
       await services.budgetPolicies.updateHardCap(audit, {

@@ -1,10 +1,13 @@
 import { z } from 'zod'
 import {
+  BUDGET_POLICY_CHANGES,
   BUDGET_POLICY_FIELDS,
+  OVERAGE_BEHAVIOURS,
   budgetPolicyContentToJson,
   checkBudgetPolicyRules,
   type BudgetPolicyVersion,
 } from '../../budgets/index.js'
+import { CountString, MicrosString, RateLimitsResponse, Timestamp } from './wire.schemas.js'
 
 const OrganizationId = z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)')
 const KeyId = z.string().regex(/^[0-9A-Za-z]{16}$/, 'must be an API key id (16 letters and digits)')
@@ -69,3 +72,41 @@ export function toBudgetPolicyResponse(version: BudgetPolicyVersion) {
     createdAt: version.createdAt,
   }
 }
+
+const OptionalMicros = MicrosString.nullable()
+
+/** A policy's content on the wire (budgetPolicyContentToJson): every field present. */
+export const BudgetPolicyContentResponse = z.object({
+  monthlyTokenLimit: CountString.nullable(),
+  monthlySpendCapMicros: OptionalMicros,
+  hardCapMicros: OptionalMicros,
+  thresholds: z.object({
+    warnBelowMicros: OptionalMicros,
+    downgradeBelowMicros: OptionalMicros,
+    blockBelowMicros: OptionalMicros,
+  }),
+  overage: z.enum(OVERAGE_BEHAVIOURS),
+  rateLimits: RateLimitsResponse,
+})
+
+/** What toBudgetPolicyResponse writes. */
+export const BudgetPolicyResponse = z.object({
+  object: z.literal('budget_policy'),
+  budgetPolicyId: z.string(),
+  organizationId: z.string(),
+  keyId: z.string().nullable(),
+  version: z.number().int(),
+  contentHash: z.string(),
+  change: z.enum(BUDGET_POLICY_CHANGES),
+  rolledBackFromVersion: z.number().int().nullable(),
+  policy: BudgetPolicyContentResponse,
+  createdBy: z.string(),
+  createdAt: Timestamp,
+})
+
+export const BudgetPolicyDiffResponse = z.object({
+  object: z.literal('budget_policy_diff'),
+  from: BudgetPolicyResponse,
+  to: BudgetPolicyResponse,
+  changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+})

@@ -1,5 +1,5 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
-import { RequestIdParams } from './evidence.schemas.js'
+import { EvidenceResponse, RequestIdParams } from './evidence.schemas.js'
 
 export const getRequestEvidenceRoute = adminRoute({
   method: 'GET',
@@ -10,6 +10,7 @@ export const getRequestEvidenceRoute = adminRoute({
   permission: 'billing.read',
   readOnly: true,
   params: RequestIdParams,
+  response: EvidenceResponse,
   handler: ({ params, services, audit }) =>
     services.evidence.getEvidence(audit, params.requestId, { format: 'json' }),
 })

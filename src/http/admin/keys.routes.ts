@@ -1,6 +1,8 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import { toListPage } from './list-page.js'
 import {
+  ApiKeyResponse,
+  ApiKeyWithSecretResponse,
   CreateKeyBody,
   KeyEnvironmentBody,
   KeyExpiryBody,
@@ -12,6 +14,7 @@ import {
   RotateKeyBody,
   ScopesBody,
 } from './orgs.schemas.js'
+import { listPageResponse } from './wire.schemas.js'
 
 export const listKeysRoute = adminRoute({
   method: 'GET',
@@ -21,6 +24,7 @@ export const listKeysRoute = adminRoute({
   readOnly: true,
   params: OrganizationIdParams,
   query: ListKeysQuery,
+  response: listPageResponse(ApiKeyResponse),
   handler: async ({ params, query, services }) => {
     await services.organizations.get(params.organizationId)
     const rows = await services.keys.listForOrganization({
@@ -41,6 +45,7 @@ export const createKeyRoute = adminRoute({
   params: OrganizationIdParams,
   body: CreateKeyBody,
   successStatus: 201,
+  response: ApiKeyWithSecretResponse,
   handler: async ({ params, body, services, audit }) => {
     const { key, secret } = await services.keys.create(audit, {
       organizationId: params.organizationId,
@@ -61,6 +66,7 @@ export const getKeyRoute = adminRoute({
   permission: 'keys.read',
   readOnly: true,
   params: KeyIdParams,
+  response: ApiKeyResponse,
   handler: ({ params, services }) => services.keys.get(params.keyId),
 })
 
@@ -72,6 +78,7 @@ export const renameKeyRoute = adminRoute({
   action: 'api_key.rename',
   params: KeyIdParams,
   body: RenameKeyBody,
+  response: ApiKeyResponse,
   handler: ({ params, body, services, audit }) =>
     services.keys.rename(audit, params.keyId, body.name),
 })
@@ -84,6 +91,7 @@ export const updateKeyScopesRoute = adminRoute({
   action: 'api_key.scope_update',
   params: KeyIdParams,
   body: ScopesBody,
+  response: ApiKeyResponse,
   handler: ({ params, body, services, audit }) =>
     services.keys.updateScopes(audit, params.keyId, body),
 })
@@ -97,6 +105,7 @@ export const changeKeyEnvironmentRoute = adminRoute({
   action: 'api_key.environment_update',
   params: KeyIdParams,
   body: KeyEnvironmentBody,
+  response: ApiKeyWithSecretResponse,
   handler: async ({ params, body, services, audit }) => {
     const { key, secret } = await services.keys.changeEnvironment(
       audit,
@@ -115,6 +124,7 @@ export const setKeyExpiryRoute = adminRoute({
   action: 'api_key.expiry_update',
   params: KeyIdParams,
   body: KeyExpiryBody,
+  response: ApiKeyResponse,
   handler: ({ params, body, services, audit }) =>
     services.keys.setExpiry(audit, params.keyId, body.expiresAt),
 })
@@ -127,6 +137,7 @@ export const setKeyRateLimitsRoute = adminRoute({
   action: 'api_key.rate_limit_update',
   params: KeyIdParams,
   body: RateLimitsBody,
+  response: ApiKeyResponse,
   handler: ({ params, body, services, audit }) =>
     services.keys.setRateLimits(audit, params.keyId, body),
 })
@@ -139,6 +150,7 @@ export const rotateKeyRoute = adminRoute({
   action: 'api_key.rotate',
   params: KeyIdParams,
   body: RotateKeyBody,
+  response: ApiKeyWithSecretResponse,
   handler: async ({ params, body, services, audit }) => {
     const { key, secret } = await services.keys.rotate(audit, params.keyId, {
       graceMs: body.graceSeconds * 1000,
@@ -154,6 +166,7 @@ export const revokeKeyRoute = adminRoute({
   permission: 'keys.write',
   action: 'api_key.revoke',
   params: KeyIdParams,
+  response: ApiKeyResponse,
   handler: ({ params, services, audit }) => services.keys.revoke(audit, params.keyId),
 })
 

@@ -26,11 +26,23 @@ const ERROR_RESPONSE = {
   },
 }
 
-function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+function jsonSchemaOf(
+  schema: z.ZodType,
+  io: 'input' | 'output' = 'input',
+): Record<string, unknown> {
   try {
-    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })
+    return z.toJSONSchema(schema, { io, unrepresentable: 'any' })
   } catch {
     return {}
+  }
+}
+
+/** The success answer: its JSON schema when the route declares one (a download has none). */
+function successResponse(route: AdminRoute): Record<string, unknown> {
+  if (route.schemas.response === null) return { description: 'Success' }
+  return {
+    description: 'Success',
+    content: { 'application/json': { schema: jsonSchemaOf(route.schemas.response, 'output') } },
   }
 }
 
@@ -81,7 +93,7 @@ export function buildAdminOpenApi(
         : {}),
       ...(route.permission === 'public' ? { security: [] } : {}),
       responses: {
-        [String(route.successStatus)]: { description: 'Success' },
+        [String(route.successStatus)]: successResponse(route),
         default: ERROR_RESPONSE,
       },
     }

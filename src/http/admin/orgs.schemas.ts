@@ -1,6 +1,8 @@
 import { z } from 'zod'
-import { KEY_ENDPOINTS, KEY_ENVIRONMENTS } from '../../keys/index.js'
+import { KEY_ENDPOINTS, KEY_ENVIRONMENTS, KEY_STATUSES } from '../../keys/index.js'
 import { ORGANIZATION_STATUSES } from '../../organizations/index.js'
+import { BUDGET_DECISIONS, BUDGET_REASONS } from '../../budgets/index.js'
+import { CountString, MicrosString, RateLimitsResponse, Timestamp } from './wire.schemas.js'
 
 export const OrganizationIdParams = z.strictObject({
   organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
@@ -73,4 +75,75 @@ export const RotateKeyBody = z.strictObject({
 export const ListKeysQuery = z.strictObject({
   after: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+})
+
+/** An organization as the API shows it (src/organizations/organization.ts). */
+export const OrganizationResponse = z.object({
+  organizationId: z.string(),
+  name: z.string(),
+  status: z.enum(ORGANIZATION_STATUSES),
+  externalId: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  rateLimits: RateLimitsResponse,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+/** An API key as the API shows it (src/keys/api-key.ts): never its secret or hash. */
+export const ApiKeyResponse = z.object({
+  keyId: z.string(),
+  organizationId: z.string(),
+  name: z.string(),
+  label: z.string(),
+  environment: z.enum(KEY_ENVIRONMENTS),
+  status: z.enum(KEY_STATUSES),
+  scopes: z.object({
+    models: z.array(z.string()).nullable(),
+    endpoints: z.array(z.enum(KEY_ENDPOINTS)).nullable(),
+  }),
+  rateLimits: RateLimitsResponse,
+  expiresAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+  lastRotatedAt: Timestamp.nullable(),
+  graceEndsAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+/** A key as issued, rotated or moved between environments: its secret, this once. */
+export const ApiKeyWithSecretResponse = ApiKeyResponse.extend({ secret: z.string() })
+
+/** One environment's standing; a part the caller may not read is null (see `withheld`). */
+const EnvironmentSummaryResponse = z.object({
+  /** The prepaid ledger balance (requests in flight not subtracted); null: no account yet. */
+  balanceMicros: MicrosString.nullable(),
+  monthToDateSpendMicros: MicrosString.nullable(),
+  /** The budget policy's decision now for a request in this environment that costs nothing. */
+  budget: z
+    .object({ decision: z.enum(BUDGET_DECISIONS), reason: z.enum(BUDGET_REASONS) })
+    .nullable(),
+})
+
+/**
+ * One row of the organizations overview. A part the caller may not read is null and named in
+ * the page's `withheld`: balances need `billing.read`, spend and tokens `usage.read`, budget
+ * `budgets.read`.
+ */
+export const OrganizationSummaryResponse = z.object({
+  organization: OrganizationResponse,
+  /** `YYYY-MM` (UTC): the month the spend is of. */
+  month: z.string(),
+  budgetPolicy: z.object({ budgetPolicyId: z.string(), version: z.number().int() }).nullable(),
+  monthToDateTokens: CountString.nullable(),
+  live: EnvironmentSummaryResponse,
+  test: EnvironmentSummaryResponse,
+})
+
+export const OrganizationSummaryPageResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(OrganizationSummaryResponse),
+  hasMore: z.boolean(),
+  nextCursor: z.string().nullable(),
+  /** The parts left out for want of a permission: `balance`, `spend`, `budget`. */
+  withheld: z.array(z.enum(['balance', 'spend', 'budget'])),
 })

@@ -3,6 +3,7 @@ import { routePolicyView, type Route, type RoutePolicyDocument } from '../../rou
 import { RouteNotFoundError } from '../../routing/index.js'
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import { toListPage } from './list-page.js'
+import { listPageResponse } from './wire.schemas.js'
 import {
   DefaultRouteBody,
   DiffQuery,
@@ -11,6 +12,9 @@ import {
   FallbackBody,
   ListRoutePoliciesQuery,
   PublishRoutePolicyBody,
+  RouteDecisionResponse,
+  RoutePolicyDiffResponse,
+  RoutePolicyResponse,
   RoutePolicyRouteParams,
   RoutePolicyScopeParams,
   RoutePolicyVersionParams,
@@ -25,6 +29,7 @@ export const listRoutePoliciesRoute = adminRoute({
   permission: 'routing.read',
   readOnly: true,
   query: ListRoutePoliciesQuery,
+  response: listPageResponse(RoutePolicyResponse),
   handler: async ({ query, services }) =>
     toListPage(
       (
@@ -45,6 +50,7 @@ export const diffRoutePoliciesRoute = adminRoute({
   permission: 'routing.read',
   readOnly: true,
   query: DiffQuery,
+  response: RoutePolicyDiffResponse,
   handler: async ({ query, services }) => {
     const diff = await services.routing.policies.diff(query.from, query.to)
     return {
@@ -68,6 +74,7 @@ export const dryRunRouteRoute = adminRoute({
   permission: 'routing.read',
   readOnly: true,
   query: DryRunQuery,
+  response: RouteDecisionResponse,
   handler: ({ query, services }) => services.routing.dryRun(query),
 })
 
@@ -93,6 +100,7 @@ export const getRoutePolicyRoute = adminRoute({
   permission: 'routing.read',
   readOnly: true,
   params: RoutePolicyVersionParams,
+  response: RoutePolicyResponse,
   handler: async ({ params, services }) =>
     routePolicyView(await services.routing.policies.get(params.version)),
 })
@@ -105,6 +113,7 @@ export const publishRoutePolicyRoute = adminRoute({
   action: 'route_policy.publish_production',
   body: PublishRoutePolicyBody,
   successStatus: 201,
+  response: RoutePolicyResponse,
   handler: async ({ body, services, audit }) =>
     routePolicyView(await services.routing.policies.publish(audit, body)),
 })
@@ -117,6 +126,7 @@ export const rollbackRoutePolicyRoute = adminRoute({
   action: 'route_policy.rollback',
   params: RoutePolicyVersionParams,
   successStatus: 201,
+  response: RoutePolicyResponse,
   handler: async ({ params, services, audit }) =>
     routePolicyView(await services.routing.policies.rollback(audit, { version: params.version })),
 })
@@ -144,6 +154,7 @@ function amendRoute<TBody>(spec: {
     params: RoutePolicyRouteParams,
     body: spec.body,
     successStatus: 201,
+    response: RoutePolicyResponse,
     handler: async ({ params, body, services, audit }) =>
       routePolicyView(
         await services.routing.policies.amend(audit, {
@@ -177,6 +188,7 @@ function amendScope<TBody>(spec: {
     params: RoutePolicyScopeParams,
     body: spec.body,
     successStatus: 201,
+    response: RoutePolicyResponse,
     handler: async ({ params, body, services, audit }) =>
       routePolicyView(
         await services.routing.policies.amend(audit, {

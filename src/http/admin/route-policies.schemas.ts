@@ -4,9 +4,11 @@ import {
   DowngradeRuleSchema,
   FAILURE_CONDITIONS,
   RetryPolicySchema,
+  RoutePolicyInputSchema,
   RoutePolicyScopeSchema,
   RouteTargetSchema,
 } from '../../routing/index.js'
+import { Timestamp } from './wire.schemas.js'
 
 const Version = z.coerce.number().int().min(1)
 
@@ -64,4 +66,89 @@ export const TierBody = z.strictObject({
 
 export const DowngradeRulesBody = z.strictObject({
   downgradeRules: z.array(DowngradeRuleSchema),
+})
+
+/** A stored policy: every default filled in (RoutePolicyDocument). */
+export const RoutePolicyDocumentResponse = RoutePolicyInputSchema.extend({
+  defaultRoute: z.string(),
+})
+
+/** A version as routePolicyView writes it. */
+export const RoutePolicyResponse = z.object({
+  object: z.literal('route_policy'),
+  routePolicyId: z.string(),
+  /** Globally unique and increasing across scopes: the number every request reports. */
+  version: z.number().int(),
+  scope: z.string(),
+  organizationId: z.string().nullable(),
+  contentHash: z.string(),
+  policy: RoutePolicyDocumentResponse,
+  source: z.enum(['admin', 'config', 'rollback']),
+  rolledBackFromVersion: z.number().int().nullable(),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  summary: z.object({
+    routes: z.array(z.string()),
+    defaultRoute: z.string(),
+    downgradeRules: z.number().int(),
+  }),
+})
+
+const VersionRef = z.object({
+  version: z.number().int(),
+  scope: z.string(),
+  contentHash: z.string(),
+})
+
+export const RoutePolicyDiffResponse = z.object({
+  object: z.literal('route_policy_diff'),
+  from: VersionRef,
+  to: VersionRef,
+  changes: z.array(
+    z.object({
+      /** Dotted path of the changed value. */
+      path: z.string(),
+      kind: z.enum(['added', 'removed', 'changed']),
+      before: z.unknown().optional(),
+      after: z.unknown().optional(),
+    }),
+  ),
+})
+
+/** What a request for a model would do, and why (src/routing/routing-admin.ts RouteDecision). */
+export const RouteDecisionResponse = z.object({
+  object: z.literal('route_decision'),
+  model: z.string(),
+  organizationId: z.string().nullable(),
+  keyId: z.string().nullable(),
+  budgetState: z.enum(BUDGET_STATES),
+  decision: z.enum(['serve', 'model_not_found', 'no_available_target', 'refused_by_key_scopes']),
+  routePolicyVersion: z.string().nullable(),
+  policyScope: z.enum(['implicit', 'global', 'organization']).nullable(),
+  route: z.string().nullable(),
+  matchedBy: z.string().nullable(),
+  tier: z.string().nullable(),
+  downgrade: z.unknown(),
+  wouldServe: z.object({ provider: z.string(), model: z.string() }).nullable(),
+  targets: z.array(
+    z.object({
+      provider: z.string(),
+      providerAccountId: z.string(),
+      model: z.string(),
+      route: z.string().nullable(),
+      circuit: z.enum(['closed', 'open', 'half_open']),
+      maxRetries: z.number().int(),
+      retryOn: z.array(z.string()),
+      fallbackOn: z.array(z.string()),
+    }),
+  ),
+  skipped: z.array(
+    z.object({
+      provider: z.string(),
+      model: z.string(),
+      route: z.string().nullable(),
+      reason: z.string(),
+    }),
+  ),
+  explanation: z.array(z.string()),
 })

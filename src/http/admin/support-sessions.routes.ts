@@ -1,7 +1,12 @@
 import { PermissionDeniedError } from '../../admins/index.js'
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import { ScopeQuery } from './admin-tokens.schemas.js'
-import { StartSupportSessionBody, SupportSessionIdParams } from './support-sessions.schemas.js'
+import {
+  StartSupportSessionBody,
+  SupportSessionIdParams,
+  SupportSessionListResponse,
+  SupportSessionResponse,
+} from './support-sessions.schemas.js'
 
 export const startSupportSessionRoute = adminRoute({
   method: 'POST',
@@ -11,6 +16,7 @@ export const startSupportSessionRoute = adminRoute({
   action: 'support_session.start',
   body: StartSupportSessionBody,
   successStatus: 201,
+  response: SupportSessionResponse,
   handler: ({ body, services, audit, principal }) =>
     services.supportSessions.start(audit, {
       adminId: principal.admin.adminId,
@@ -26,6 +32,7 @@ export const endSupportSessionRoute = adminRoute({
   permission: 'authenticated',
   action: 'support_session.end',
   params: SupportSessionIdParams,
+  response: SupportSessionResponse,
   handler: ({ params, services, audit, principal, permissions }) =>
     services.supportSessions.end(audit, {
       supportSessionId: params.supportSessionId,
@@ -41,6 +48,7 @@ export const listSupportSessionsRoute = adminRoute({
   permission: 'authenticated',
   readOnly: true,
   query: ScopeQuery,
+  response: SupportSessionListResponse,
   handler: async ({ query, services, principal, permissions }) => {
     if (query.scope === 'all' && !permissions.has('admins.read')) {
       throw new PermissionDeniedError(

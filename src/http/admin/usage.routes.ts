@@ -11,6 +11,8 @@ import {
   ExportUsageQuery,
   ListUsageQuery,
   UsageAggregatesQuery,
+  UsageAggregatesResponse,
+  UsageEventPageResponse,
   toUsageFilter,
 } from './usage.schemas.js'
 
@@ -78,6 +80,7 @@ export const listUsageRoute = adminRoute({
   permission: 'usage.read',
   readOnly: true,
   query: ListUsageQuery,
+  response: UsageEventPageResponse,
   handler: async (ctx) => {
     const { cursor, limit, ...fields } = ctx.query
     const organizationId = scopedOrganization(ctx, fields.organizationId)
@@ -103,6 +106,7 @@ export const aggregateUsageRoute = adminRoute({
   permission: 'usage.read',
   readOnly: true,
   query: UsageAggregatesQuery,
+  response: UsageAggregatesResponse,
   handler: async (ctx) => {
     const { groupBy, ...fields } = ctx.query
     const organizationId = scopedOrganization(ctx, fields.organizationId)

@@ -2,12 +2,15 @@ import { z } from 'zod'
 import { BILLING_ENVIRONMENTS, isInvoiceMonth, monthPeriod } from '../../billing/index.js'
 import {
   HTTP_STATUS_CLASSES,
+  REFUND_STATES,
+  TOKEN_SOURCES,
   USAGE_GROUPINGS,
   decodeUsageCursor,
   type HttpStatusClass,
   type UsageFilter,
 } from '../../usage/index.js'
 import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
+import { CountString, MicrosString, Timestamp as WireTimestamp } from './wire.schemas.js'
 
 const OrganizationId = z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)')
 const Text = z.string().min(1).max(200)
@@ -121,3 +124,91 @@ export const ExportUsageQuery = z
       ? { month: q.month, ...monthPeriod(q.month) }
       : { from: q.from!, to: q.to! }),
   }))
+
+const Nullable = z.string().nullable()
+
+/** A usage event on the admin wire (usageEventJson): camelCase, money as strings of micros. */
+export const UsageEventResponse = z.object({
+  object: z.literal('usage_event'),
+  usageId: z.string(),
+  requestId: z.string(),
+  createdAt: WireTimestamp,
+  startedAt: WireTimestamp,
+  organizationId: z.string(),
+  keyId: z.string(),
+  keyLabel: z.string(),
+  environment: z.string(),
+  endpoint: z.string(),
+  modelRequested: Nullable,
+  modelServed: Nullable,
+  provider: Nullable,
+  providerAccountId: Nullable,
+  routePolicyScope: Nullable,
+  routePolicyVersion: Nullable,
+  route: Nullable,
+  fallbackReason: Nullable,
+  downgradeReason: Nullable,
+  budgetPolicyId: Nullable,
+  budgetPolicyVersion: z.number().int().nullable(),
+  budgetDecision: Nullable,
+  budgetReason: Nullable,
+  priceTableVersion: Nullable,
+  promptTokens: z.number().int(),
+  cachedTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  reasoningTokens: z.number().int(),
+  promptTokensSource: z.enum(TOKEN_SOURCES),
+  completionTokensSource: z.enum(TOKEN_SOURCES),
+  costMicros: MicrosString,
+  heldMicros: MicrosString,
+  waivedMicros: MicrosString,
+  refundedMicros: MicrosString,
+  refundState: z.enum(REFUND_STATES),
+  ledgerEntryId: Nullable,
+  settlementOutcome: Nullable,
+  settlementRule: Nullable,
+  httpStatus: z.number().int(),
+  upstreamStatus: z.number().int().nullable(),
+  errorCode: Nullable,
+  attempts: z.number().int(),
+  attemptsJson: Nullable,
+  latencyMs: z.number(),
+  upstreamTtfbMs: z.number().nullable(),
+  stream: z.boolean(),
+  streamOutcome: Nullable,
+  chunksDelivered: z.number().int().nullable(),
+})
+
+export const UsageEventPageResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(UsageEventResponse),
+  hasMore: z.boolean(),
+  nextCursor: z.string().nullable(),
+})
+
+/** Sums of a group (or of everything): counts and money as decimal strings. */
+const UsageTotalsResponse = z.object({
+  requests: CountString,
+  promptTokens: CountString,
+  cachedTokens: CountString,
+  completionTokens: CountString,
+  reasoningTokens: CountString,
+  costMicros: MicrosString,
+  refundedMicros: MicrosString,
+  waivedMicros: MicrosString,
+})
+
+export const UsageAggregatesResponse = z.object({
+  object: z.literal('usage_aggregates'),
+  groupBy: z.enum(USAGE_GROUPINGS),
+  data: z.array(
+    UsageTotalsResponse.extend({
+      day: Nullable,
+      modelRequested: Nullable,
+      modelServed: Nullable,
+      keyId: Nullable,
+      keyLabel: Nullable,
+    }),
+  ),
+  totals: UsageTotalsResponse,
+})

@@ -1,14 +1,17 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_ROUTES, routeKey } from '../../../src/http/admin/admin-routes.js'
+import { buildAdminOpenApi } from '../../../src/http/admin/openapi.js'
 import { dialectOf, type Db } from '../../../src/storage/index.js'
 import { createAdminHarness, type AdminHarness } from '../../support/admin-harness.js'
 import { expectOpenAIError } from '../../support/openai-shape.js'
+import { adminResponseSchema, jsonSchemaProblems } from '../../support/openapi-validate.js'
 import { testDialects } from '../../support/test-db.js'
 import { ROUTE_FIXTURES, type FixtureRequest } from './route-fixtures.js'
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const mutatingRoutes = ADMIN_ROUTES.filter((route) => MUTATING.has(route.method))
+const OPENAPI = buildAdminOpenApi(ADMIN_ROUTES, 'test')
 
 function send(h: AdminHarness, route: (typeof ADMIN_ROUTES)[number], request: FixtureRequest) {
   const url = route.url.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
@@ -116,6 +119,13 @@ for (const dialect of testDialects()) {
         expect(added.map((e) => e.action)).toEqual([route.action])
         expect(added[0]!.outcome).toBe('success')
         expect(added[0]!.request_id).toBe(res.headers['x-request-id'])
+        // The answer is what the OpenAPI document (and so the console's typed client) says.
+        const schema = adminResponseSchema(OPENAPI, {
+          method: route.method,
+          path: `/admin/v1${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`,
+          status: route.successStatus,
+        })
+        if (schema !== undefined) expect(jsonSchemaProblems(schema, res.json())).toEqual([])
       })
     }
   })

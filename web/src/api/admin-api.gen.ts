@@ -769,7 +769,51 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                action: string;
+                                actor_id: string;
+                                actor_ip: string | null;
+                                actor_role: string | null;
+                                /** @enum {string} */
+                                actor_type: "user" | "api_token" | "system" | "cli";
+                                after: unknown;
+                                audit_event_id: string;
+                                before: unknown;
+                                /** @enum {string} */
+                                category: "api_keys" | "organizations" | "providers" | "budgets" | "routing" | "pricing" | "billing" | "admin_access" | "data_access";
+                                chain_id: string;
+                                /** @description ISO 8601, UTC */
+                                created_at: string;
+                                evidence: unknown;
+                                hash: string;
+                                impersonator_id: string | null;
+                                /** @constant */
+                                object: "audit_event";
+                                organization_id: string | null;
+                                /** @enum {string} */
+                                outcome: "success" | "failure" | "denied";
+                                policy_version: string | null;
+                                previous_hash: string;
+                                reason_code: string | null;
+                                reason_note: string | null;
+                                request_id: string | null;
+                                schema_version: string;
+                                /** @description A whole number as a string */
+                                sequence: string;
+                                support_session_id: string | null;
+                                target_id: string | null;
+                                target_label: string | null;
+                                target_type: string | null;
+                                user_agent: string | null;
+                            }[];
+                            has_more: boolean;
+                            next_cursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -821,7 +865,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            action: string;
+                            actor_id: string;
+                            actor_ip: string | null;
+                            actor_role: string | null;
+                            /** @enum {string} */
+                            actor_type: "user" | "api_token" | "system" | "cli";
+                            after: unknown;
+                            audit_event_id: string;
+                            before: unknown;
+                            /** @enum {string} */
+                            category: "api_keys" | "organizations" | "providers" | "budgets" | "routing" | "pricing" | "billing" | "admin_access" | "data_access";
+                            chain_id: string;
+                            /** @description ISO 8601, UTC */
+                            created_at: string;
+                            evidence: unknown;
+                            hash: string;
+                            impersonator_id: string | null;
+                            /** @constant */
+                            object: "audit_event";
+                            organization_id: string | null;
+                            /** @enum {string} */
+                            outcome: "success" | "failure" | "denied";
+                            policy_version: string | null;
+                            previous_hash: string;
+                            reason_code: string | null;
+                            reason_note: string | null;
+                            request_id: string | null;
+                            schema_version: string;
+                            /** @description A whole number as a string */
+                            sequence: string;
+                            support_session_id: string | null;
+                            target_id: string | null;
+                            target_label: string | null;
+                            target_type: string | null;
+                            user_agent: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1090,7 +1172,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            chains: {
+                                chain_id: string;
+                                checkpoints_verified: number;
+                                events: number;
+                                first_problem: {
+                                    message: string;
+                                    /** @description A whole number as a string */
+                                    sequence: string;
+                                } | null;
+                                first_sequence: string | null;
+                                last_hash: string | null;
+                                last_sequence: string | null;
+                                ok: boolean;
+                            }[];
+                            first_problem: {
+                                chain_id: string;
+                                message: string;
+                                /** @description A whole number as a string */
+                                sequence: string;
+                            } | null;
+                            key_id: string;
+                            /** @constant */
+                            object: "audit_verification";
+                            ok: boolean;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1148,7 +1257,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            admin: {
+                                adminId: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                lastLoginAt: string | null;
+                                mfaEnabled: boolean;
+                                /** @enum {string} */
+                                role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                                /** @enum {string} */
+                                status: "active" | "disabled";
+                                /** @description ISO 8601, UTC */
+                                updatedAt: string;
+                            };
+                            csrfToken: string;
+                            /** @description ISO 8601, UTC */
+                            expiresAt: string;
+                            mfaEnrollmentRequired: boolean;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1202,7 +1333,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            loggedOut: true;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1250,7 +1386,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            admin: {
+                                adminId: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                lastLoginAt: string | null;
+                                mfaEnabled: boolean;
+                                /** @enum {string} */
+                                role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                                /** @enum {string} */
+                                status: "active" | "disabled";
+                                /** @description ISO 8601, UTC */
+                                updatedAt: string;
+                            };
+                            /** @enum {string} */
+                            authenticatedWith: "session" | "token";
+                            csrfToken: string | null;
+                            mfaEnrollmentRequired: boolean;
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            supportSession: {
+                                adminId: string;
+                                endedAt: string | null;
+                                endReason: ("ended" | "expired") | null;
+                                /** @description ISO 8601, UTC */
+                                expiresAt: string;
+                                organizationId: string;
+                                reasonCode: string;
+                                reasonNote: string | null;
+                                /** @description ISO 8601, UTC */
+                                startedAt: string;
+                                supportSessionId: string;
+                            } | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1527,7 +1701,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @enum {string} */
+                                action: "billing.credit" | "billing.refund" | "billing.manual_adjustment";
+                                /** @description Integer micros (1e-6 USD) */
+                                amountMicros: string;
+                                approvalId: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                /** @description ISO 8601, UTC */
+                                expiresAt: string;
+                                grantedAt: string | null;
+                                grantedBy: string | null;
+                                organizationId: string;
+                                requestedBy: string;
+                                /** @enum {string} */
+                                status: "pending" | "granted" | "used";
+                                usedByEntryId: string | null;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1579,7 +1776,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            action: "billing.credit" | "billing.refund" | "billing.manual_adjustment";
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @description ISO 8601, UTC */
+                            expiresAt: string;
+                            grantedAt: string | null;
+                            grantedBy: string | null;
+                            organizationId: string;
+                            requestedBy: string;
+                            /** @enum {string} */
+                            status: "pending" | "granted" | "used";
+                            usedByEntryId: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1637,7 +1853,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            action: "billing.credit" | "billing.refund" | "billing.manual_adjustment";
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @description ISO 8601, UTC */
+                            expiresAt: string;
+                            grantedAt: string | null;
+                            grantedBy: string | null;
+                            organizationId: string;
+                            requestedBy: string;
+                            /** @enum {string} */
+                            status: "pending" | "granted" | "used";
+                            usedByEntryId: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1747,7 +1982,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accountId: string;
+                            /** @description A whole number as a string */
+                            accountVersion: string;
+                            adminRequestId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            balanceAfterMicros: string;
+                            category: ("paid" | "promotional") | null;
+                            counterAccount: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            details: {
+                                [key: string]: unknown;
+                            } | null;
+                            entryId: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            holdId: string | null;
+                            holdMicros: string | null;
+                            idempotencyKey: string;
+                            /** @enum {string} */
+                            kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                            modelServed: string | null;
+                            organizationId: string;
+                            originalEntryId: string | null;
+                            outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                            requestId: string | null;
+                            settlementRule: string | null;
+                            uncoveredMicros: string | null;
+                            waivedMicros: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1797,7 +2068,254 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            auditEvents: {
+                                event: {
+                                    action: string;
+                                    actor_id: string;
+                                    actor_ip: string | null;
+                                    actor_role: string | null;
+                                    /** @enum {string} */
+                                    actor_type: "user" | "api_token" | "system" | "cli";
+                                    after: unknown;
+                                    audit_event_id: string;
+                                    before: unknown;
+                                    /** @enum {string} */
+                                    category: "api_keys" | "organizations" | "providers" | "budgets" | "routing" | "pricing" | "billing" | "admin_access" | "data_access";
+                                    chain_id: string;
+                                    /** @description ISO 8601, UTC */
+                                    created_at: string;
+                                    evidence: unknown;
+                                    hash: string;
+                                    impersonator_id: string | null;
+                                    organization_id: string | null;
+                                    /** @enum {string} */
+                                    outcome: "success" | "failure" | "denied";
+                                    policy_version: string | null;
+                                    previous_hash: string;
+                                    reason_code: string | null;
+                                    reason_note: string | null;
+                                    request_id: string | null;
+                                    schema_version: string;
+                                    /** @description A whole number as a string */
+                                    sequence: string;
+                                    support_session_id: string | null;
+                                    target_id: string | null;
+                                    target_label: string | null;
+                                    target_type: string | null;
+                                    user_agent: string | null;
+                                };
+                                /** @enum {string} */
+                                link: "refund" | "credit" | "adjustment" | "void" | "approval_request" | "approval_grant" | "budget_threshold";
+                                proof: {
+                                    chainId: string;
+                                    checkpoint: {
+                                        chainId: string;
+                                        checkpointId: string;
+                                        /** @description ISO 8601, UTC */
+                                        createdAt: string;
+                                        hash: string;
+                                        keyId: string;
+                                        /** @description A whole number as a string */
+                                        sequence: string;
+                                        signature: string;
+                                    } | null;
+                                    hash: string;
+                                    previousHash: string;
+                                    /** @description A whole number as a string */
+                                    sequence: string;
+                                    /** @enum {string} */
+                                    status: "checkpointed" | "pending_checkpoint";
+                                };
+                                via: string;
+                            }[];
+                            budgetPolicies: {
+                                budgetPolicyId: string;
+                                change: string | null;
+                                content: unknown;
+                                contentHash: string | null;
+                                createdAt: string | null;
+                                createdBy: string | null;
+                                keyId: string | null;
+                                organizationId: string | null;
+                                /** @enum {string} */
+                                status: "found" | "missing";
+                                version: number | null;
+                            }[];
+                            /** @constant */
+                            format: "ferry.evidence.v1";
+                            /** @description ISO 8601, UTC */
+                            generatedAt: string;
+                            ledger: {
+                                approvals: {
+                                    /** @enum {string} */
+                                    action: "billing.credit" | "billing.refund" | "billing.manual_adjustment";
+                                    /** @description Integer micros (1e-6 USD) */
+                                    amountMicros: string;
+                                    approvalId: string;
+                                    /** @description ISO 8601, UTC */
+                                    createdAt: string;
+                                    /** @description ISO 8601, UTC */
+                                    expiresAt: string;
+                                    grantedAt: string | null;
+                                    grantedBy: string | null;
+                                    organizationId: string;
+                                    requestedBy: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "granted" | "used";
+                                    usedByEntryId: string | null;
+                                }[];
+                                entries: {
+                                    accountId: string;
+                                    /** @description A whole number as a string */
+                                    accountVersion: string;
+                                    adminRequestId: string | null;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    amountMicros: string;
+                                    approvalId: string | null;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    balanceAfterMicros: string;
+                                    counterAccount: string;
+                                    /** @description ISO 8601, UTC */
+                                    createdAt: string;
+                                    details: unknown;
+                                    entryId: string;
+                                    environment: string;
+                                    kind: string;
+                                    modelServed: string | null;
+                                    organizationId: string;
+                                    originalEntryId: string | null;
+                                    requestId: string | null;
+                                    settlement: {
+                                        /** @description Integer micros (1e-6 USD) */
+                                        chargedMicros: string;
+                                        holdId: string | null;
+                                        holdMicros: string | null;
+                                        outcome: string | null;
+                                        releasedMicros: string | null;
+                                        rule: string | null;
+                                        uncoveredMicros: string | null;
+                                        waivedMicros: string | null;
+                                    } | null;
+                                }[];
+                                holds: {
+                                    accountId: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    amountMicros: string;
+                                    /** @description ISO 8601, UTC */
+                                    createdAt: string;
+                                    /** @description ISO 8601, UTC */
+                                    expiresAt: string;
+                                    holdId: string;
+                                    requestId: string;
+                                    resolvedAt: string | null;
+                                    status: string;
+                                }[];
+                                totals: {
+                                    /** @description Integer micros (1e-6 USD) */
+                                    chargedMicros: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    netMicros: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    refundedMicros: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    waivedMicros: string;
+                                };
+                            };
+                            /** @constant */
+                            object: "request_evidence";
+                            organizationIds: string[];
+                            priceTables: {
+                                content: unknown;
+                                contentHash: string | null;
+                                createdAt: string | null;
+                                createdBy: string | null;
+                                label: string;
+                                note: string | null;
+                                organizationId: string | null;
+                                priceTableId: string | null;
+                                /** @enum {string} */
+                                scope: "platform" | "organization";
+                                /** @enum {string} */
+                                status: "found" | "missing";
+                                version: number;
+                            }[];
+                            requestId: string;
+                            routePolicies: {
+                                content: unknown;
+                                contentHash: string | null;
+                                createdAt: string | null;
+                                createdBy: string | null;
+                                note: string | null;
+                                routePolicyId: string | null;
+                                scope: string | null;
+                                source: string | null;
+                                /** @enum {string} */
+                                status: "found" | "implicit" | "missing";
+                                storedScope: string | null;
+                                version: string;
+                            }[];
+                            usageEvents: {
+                                attempts: number;
+                                attemptsJson: string | null;
+                                budgetDecision: string | null;
+                                budgetPolicyId: string | null;
+                                budgetPolicyVersion: number | null;
+                                budgetReason: string | null;
+                                cachedTokens: number;
+                                chunksDelivered: number | null;
+                                completionTokens: number;
+                                /** @enum {string} */
+                                completionTokensSource: "reported" | "estimated" | "none";
+                                /** @description Integer micros (1e-6 USD) */
+                                costMicros: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                downgradeReason: string | null;
+                                endpoint: string;
+                                environment: string;
+                                errorCode: string | null;
+                                fallbackReason: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                heldMicros: string;
+                                httpStatus: number;
+                                keyId: string;
+                                keyLabel: string;
+                                latencyMs: number;
+                                ledgerEntryId: string | null;
+                                modelRequested: string | null;
+                                modelServed: string | null;
+                                organizationId: string;
+                                priceTableVersion: string | null;
+                                promptTokens: number;
+                                /** @enum {string} */
+                                promptTokensSource: "reported" | "estimated" | "none";
+                                provider: string | null;
+                                providerAccountId: string | null;
+                                reasoningTokens: number;
+                                /** @description Integer micros (1e-6 USD) */
+                                refundedMicros: string;
+                                /** @enum {string} */
+                                refundState: "none" | "partial" | "full";
+                                requestId: string;
+                                route: string | null;
+                                routePolicyScope: string | null;
+                                routePolicyVersion: string | null;
+                                settlementOutcome: string | null;
+                                settlementRule: string | null;
+                                /** @description ISO 8601, UTC */
+                                startedAt: string;
+                                stream: boolean;
+                                streamOutcome: string | null;
+                                upstreamStatus: number | null;
+                                upstreamTtfbMs: number | null;
+                                usageId: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                waivedMicros: string;
+                            }[];
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1849,7 +2367,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1897,7 +2442,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1951,7 +2523,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            secret: string;
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2009,7 +2609,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2068,7 +2695,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2125,7 +2779,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2184,7 +2865,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            secret: string;
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2242,7 +2951,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2296,7 +3032,32 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                externalId: string | null;
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                name: string;
+                                organizationId: string;
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                                /** @description ISO 8601, UTC */
+                                updatedAt: string;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2346,7 +3107,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            externalId: string | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2396,7 +3176,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            externalId: string | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2452,7 +3251,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            externalId: string | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2515,7 +3333,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accountId: string;
+                            /** @description A whole number as a string */
+                            accountVersion: string;
+                            adminRequestId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            balanceAfterMicros: string;
+                            category: ("paid" | "promotional") | null;
+                            counterAccount: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            details: {
+                                [key: string]: unknown;
+                            } | null;
+                            entryId: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            holdId: string | null;
+                            holdMicros: string | null;
+                            idempotencyKey: string;
+                            /** @enum {string} */
+                            kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                            modelServed: string | null;
+                            organizationId: string;
+                            originalEntryId: string | null;
+                            outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                            requestId: string | null;
+                            settlementRule: string | null;
+                            uncoveredMicros: string | null;
+                            waivedMicros: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2575,7 +3429,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            action: "billing.credit" | "billing.refund" | "billing.manual_adjustment";
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @description ISO 8601, UTC */
+                            expiresAt: string;
+                            grantedAt: string | null;
+                            grantedBy: string | null;
+                            organizationId: string;
+                            requestedBy: string;
+                            /** @enum {string} */
+                            status: "pending" | "granted" | "used";
+                            usedByEntryId: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2625,7 +3498,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accounts: {
+                                accountId: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                availableMicros: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                balanceMicros: string;
+                                currency: string;
+                                /** @enum {string} */
+                                environment: "live" | "test";
+                                /** @description Integer micros (1e-6 USD) */
+                                heldMicros: string;
+                                organizationId: string;
+                                /** @description A whole number as a string */
+                                version: string;
+                            }[];
+                            currency: string;
+                            /** @constant */
+                            object: "balance";
+                            organizationId: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2699,7 +3594,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accountId: string;
+                            /** @description A whole number as a string */
+                            accountVersion: string;
+                            adminRequestId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            balanceAfterMicros: string;
+                            category: ("paid" | "promotional") | null;
+                            counterAccount: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            details: {
+                                [key: string]: unknown;
+                            } | null;
+                            entryId: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            holdId: string | null;
+                            holdMicros: string | null;
+                            idempotencyKey: string;
+                            /** @enum {string} */
+                            kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                            modelServed: string | null;
+                            organizationId: string;
+                            originalEntryId: string | null;
+                            outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                            requestId: string | null;
+                            settlementRule: string | null;
+                            uncoveredMicros: string | null;
+                            waivedMicros: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2755,7 +3686,49 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                accountId: string;
+                                /** @description A whole number as a string */
+                                accountVersion: string;
+                                adminRequestId: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                amountMicros: string;
+                                approvalId: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                balanceAfterMicros: string;
+                                category: ("paid" | "promotional") | null;
+                                counterAccount: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                entryId: string;
+                                /** @enum {string} */
+                                environment: "live" | "test";
+                                expiresAt: string | null;
+                                holdId: string | null;
+                                holdMicros: string | null;
+                                idempotencyKey: string;
+                                /** @enum {string} */
+                                kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                                modelServed: string | null;
+                                organizationId: string;
+                                originalEntryId: string | null;
+                                outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                                requestId: string | null;
+                                settlementRule: string | null;
+                                uncoveredMicros: string | null;
+                                waivedMicros: string | null;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2875,7 +3848,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accountId: string;
+                            /** @description A whole number as a string */
+                            accountVersion: string;
+                            adminRequestId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            balanceAfterMicros: string;
+                            category: ("paid" | "promotional") | null;
+                            counterAccount: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            details: {
+                                [key: string]: unknown;
+                            } | null;
+                            entryId: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            holdId: string | null;
+                            holdMicros: string | null;
+                            idempotencyKey: string;
+                            /** @enum {string} */
+                            kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                            modelServed: string | null;
+                            organizationId: string;
+                            originalEntryId: string | null;
+                            outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                            requestId: string | null;
+                            settlementRule: string | null;
+                            uncoveredMicros: string | null;
+                            waivedMicros: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2929,7 +3938,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                budgetPolicyId: string;
+                                /** @enum {string} */
+                                change: "publish" | "rollback" | "hard_cap_update";
+                                contentHash: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                createdBy: string;
+                                keyId: string | null;
+                                /** @constant */
+                                object: "budget_policy";
+                                organizationId: string;
+                                policy: {
+                                    hardCapMicros: string | null;
+                                    monthlySpendCapMicros: string | null;
+                                    monthlyTokenLimit: string | null;
+                                    /** @enum {string} */
+                                    overage: "block" | "downgrade" | "allow";
+                                    rateLimits: {
+                                        requestsPerMinute?: number;
+                                        tokensPerMinute?: number;
+                                    };
+                                    thresholds: {
+                                        blockBelowMicros: string | null;
+                                        downgradeBelowMicros: string | null;
+                                        warnBelowMicros: string | null;
+                                    };
+                                };
+                                rolledBackFromVersion: number | null;
+                                version: number;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -2992,7 +4039,39 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            budgetPolicyId: string;
+                            /** @enum {string} */
+                            change: "publish" | "rollback" | "hard_cap_update";
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            keyId: string | null;
+                            /** @constant */
+                            object: "budget_policy";
+                            organizationId: string;
+                            policy: {
+                                hardCapMicros: string | null;
+                                monthlySpendCapMicros: string | null;
+                                monthlyTokenLimit: string | null;
+                                /** @enum {string} */
+                                overage: "block" | "downgrade" | "allow";
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                thresholds: {
+                                    blockBelowMicros: string | null;
+                                    downgradeBelowMicros: string | null;
+                                    warnBelowMicros: string | null;
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3045,7 +4124,39 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            budgetPolicyId: string;
+                            /** @enum {string} */
+                            change: "publish" | "rollback" | "hard_cap_update";
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            keyId: string | null;
+                            /** @constant */
+                            object: "budget_policy";
+                            organizationId: string;
+                            policy: {
+                                hardCapMicros: string | null;
+                                monthlySpendCapMicros: string | null;
+                                monthlyTokenLimit: string | null;
+                                /** @enum {string} */
+                                overage: "block" | "downgrade" | "allow";
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                thresholds: {
+                                    blockBelowMicros: string | null;
+                                    downgradeBelowMicros: string | null;
+                                    warnBelowMicros: string | null;
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3099,7 +4210,39 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            budgetPolicyId: string;
+                            /** @enum {string} */
+                            change: "publish" | "rollback" | "hard_cap_update";
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            keyId: string | null;
+                            /** @constant */
+                            object: "budget_policy";
+                            organizationId: string;
+                            policy: {
+                                hardCapMicros: string | null;
+                                monthlySpendCapMicros: string | null;
+                                monthlyTokenLimit: string | null;
+                                /** @enum {string} */
+                                overage: "block" | "downgrade" | "allow";
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                thresholds: {
+                                    blockBelowMicros: string | null;
+                                    downgradeBelowMicros: string | null;
+                                    warnBelowMicros: string | null;
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3155,7 +4298,79 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            changes: {
+                                field: string;
+                                from: unknown;
+                                to: unknown;
+                            }[];
+                            from: {
+                                budgetPolicyId: string;
+                                /** @enum {string} */
+                                change: "publish" | "rollback" | "hard_cap_update";
+                                contentHash: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                createdBy: string;
+                                keyId: string | null;
+                                /** @constant */
+                                object: "budget_policy";
+                                organizationId: string;
+                                policy: {
+                                    hardCapMicros: string | null;
+                                    monthlySpendCapMicros: string | null;
+                                    monthlyTokenLimit: string | null;
+                                    /** @enum {string} */
+                                    overage: "block" | "downgrade" | "allow";
+                                    rateLimits: {
+                                        requestsPerMinute?: number;
+                                        tokensPerMinute?: number;
+                                    };
+                                    thresholds: {
+                                        blockBelowMicros: string | null;
+                                        downgradeBelowMicros: string | null;
+                                        warnBelowMicros: string | null;
+                                    };
+                                };
+                                rolledBackFromVersion: number | null;
+                                version: number;
+                            };
+                            /** @constant */
+                            object: "budget_policy_diff";
+                            to: {
+                                budgetPolicyId: string;
+                                /** @enum {string} */
+                                change: "publish" | "rollback" | "hard_cap_update";
+                                contentHash: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                createdBy: string;
+                                keyId: string | null;
+                                /** @constant */
+                                object: "budget_policy";
+                                organizationId: string;
+                                policy: {
+                                    hardCapMicros: string | null;
+                                    monthlySpendCapMicros: string | null;
+                                    monthlyTokenLimit: string | null;
+                                    /** @enum {string} */
+                                    overage: "block" | "downgrade" | "allow";
+                                    rateLimits: {
+                                        requestsPerMinute?: number;
+                                        tokensPerMinute?: number;
+                                    };
+                                    thresholds: {
+                                        blockBelowMicros: string | null;
+                                        downgradeBelowMicros: string | null;
+                                        warnBelowMicros: string | null;
+                                    };
+                                };
+                                rolledBackFromVersion: number | null;
+                                version: number;
+                            };
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3215,7 +4430,39 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            budgetPolicyId: string;
+                            /** @enum {string} */
+                            change: "publish" | "rollback" | "hard_cap_update";
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            keyId: string | null;
+                            /** @constant */
+                            object: "budget_policy";
+                            organizationId: string;
+                            policy: {
+                                hardCapMicros: string | null;
+                                monthlySpendCapMicros: string | null;
+                                monthlyTokenLimit: string | null;
+                                /** @enum {string} */
+                                overage: "block" | "downgrade" | "allow";
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                thresholds: {
+                                    blockBelowMicros: string | null;
+                                    downgradeBelowMicros: string | null;
+                                    warnBelowMicros: string | null;
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3275,7 +4522,39 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            budgetPolicyId: string;
+                            /** @enum {string} */
+                            change: "publish" | "rollback" | "hard_cap_update";
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            keyId: string | null;
+                            /** @constant */
+                            object: "budget_policy";
+                            organizationId: string;
+                            policy: {
+                                hardCapMicros: string | null;
+                                monthlySpendCapMicros: string | null;
+                                monthlyTokenLimit: string | null;
+                                /** @enum {string} */
+                                overage: "block" | "downgrade" | "allow";
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                thresholds: {
+                                    blockBelowMicros: string | null;
+                                    downgradeBelowMicros: string | null;
+                                    warnBelowMicros: string | null;
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3328,7 +4607,40 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                /** @enum {string} */
+                                environment: "live" | "test";
+                                expiresAt: string | null;
+                                graceEndsAt: string | null;
+                                keyId: string;
+                                label: string;
+                                lastRotatedAt: string | null;
+                                name: string;
+                                organizationId: string;
+                                rateLimits: {
+                                    requestsPerMinute?: number;
+                                    tokensPerMinute?: number;
+                                };
+                                revokedAt: string | null;
+                                scopes: {
+                                    endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                    models: string[] | null;
+                                };
+                                /** @enum {string} */
+                                status: "active" | "revoked";
+                                /** @description ISO 8601, UTC */
+                                updatedAt: string;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3386,7 +4698,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            graceEndsAt: string | null;
+                            keyId: string;
+                            label: string;
+                            lastRotatedAt: string | null;
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            revokedAt: string | null;
+                            scopes: {
+                                endpoints: ("chat.completions" | "completions" | "embeddings" | "models" | "responses" | "usage")[] | null;
+                                models: string[] | null;
+                            };
+                            secret: string;
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3604,7 +4944,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            externalId: string | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3755,7 +5114,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            externalId: string | null;
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            organizationId: string;
+                            rateLimits: {
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -3775,6 +5153,115 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orgs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organizations with live and test balance, month-to-date spend and budget state (one query per page) */
+        get: {
+            parameters: {
+                query?: {
+                    after?: string;
+                    limit?: number;
+                    search?: string;
+                    status?: "active" | "suspended";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                budgetPolicy: {
+                                    budgetPolicyId: string;
+                                    version: number;
+                                } | null;
+                                live: {
+                                    balanceMicros: string | null;
+                                    budget: {
+                                        /** @enum {string} */
+                                        decision: "allow" | "warn" | "downgrade" | "block";
+                                        /** @enum {string} */
+                                        reason: "no_budget_policy" | "within_budget" | "insufficient_balance" | "hard_cap_reached" | "balance_below_block_threshold" | "monthly_spend_cap_reached" | "monthly_token_limit_reached" | "balance_below_downgrade_threshold" | "balance_below_warn_threshold" | "monthly_spend_cap_overage_billed" | "monthly_token_limit_overage_billed";
+                                    } | null;
+                                    monthToDateSpendMicros: string | null;
+                                };
+                                month: string;
+                                monthToDateTokens: string | null;
+                                organization: {
+                                    /** @description ISO 8601, UTC */
+                                    createdAt: string;
+                                    externalId: string | null;
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    name: string;
+                                    organizationId: string;
+                                    rateLimits: {
+                                        requestsPerMinute?: number;
+                                        tokensPerMinute?: number;
+                                    };
+                                    /** @enum {string} */
+                                    status: "active" | "suspended";
+                                    /** @description ISO 8601, UTC */
+                                    updatedAt: string;
+                                };
+                                test: {
+                                    balanceMicros: string | null;
+                                    budget: {
+                                        /** @enum {string} */
+                                        decision: "allow" | "warn" | "downgrade" | "block";
+                                        /** @enum {string} */
+                                        reason: "no_budget_policy" | "within_budget" | "insufficient_balance" | "hard_cap_reached" | "balance_below_block_threshold" | "monthly_spend_cap_reached" | "monthly_token_limit_reached" | "balance_below_downgrade_threshold" | "balance_below_warn_threshold" | "monthly_spend_cap_overage_billed" | "monthly_token_limit_overage_billed";
+                                    } | null;
+                                    monthToDateSpendMicros: string | null;
+                                };
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                            withheld: ("balance" | "spend" | "budget")[];
+                        };
+                    };
+                };
+                /** @description OpenAI's error envelope */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string | null;
+                                message: string;
+                                param: string | null;
+                                type: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4589,7 +6076,115 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                contentHash: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                createdBy: string;
+                                /** @constant */
+                                object: "route_policy";
+                                organizationId: string | null;
+                                policy: {
+                                    defaultRoute: string;
+                                    /**
+                                     * @default [
+                                     *       {
+                                     *         "when": "provider_unhealthy",
+                                     *         "action": "skip"
+                                     *       }
+                                     *     ]
+                                     */
+                                    downgradeRules: ({
+                                        budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                        serveTier: string;
+                                        /** @constant */
+                                        when: "budget_state";
+                                    } | {
+                                        /** @constant */
+                                        action: "skip";
+                                        /** @constant */
+                                        when: "provider_unhealthy";
+                                    })[];
+                                    /** @default {} */
+                                    routes: {
+                                        [key: string]: {
+                                            /** @default [] */
+                                            aliases: string[];
+                                            /**
+                                             * @default [
+                                             *       "timeout",
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error",
+                                             *       "bad_response",
+                                             *       "account_error"
+                                             *     ]
+                                             */
+                                            fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                            fallbackRoute?: string;
+                                            retry: {
+                                                /** @default 100 */
+                                                initialBackoffMs: number;
+                                                /**
+                                                 * @default full
+                                                 * @enum {string}
+                                                 */
+                                                jitter: "full" | "none";
+                                                /** @default 2000 */
+                                                maxBackoffMs: number;
+                                                /** @default 0 */
+                                                maxRetries: number;
+                                                /** @default 2 */
+                                                multiplier: number;
+                                                /**
+                                                 * @default [
+                                                 *       "connection_error",
+                                                 *       "rate_limited",
+                                                 *       "server_error"
+                                                 *     ]
+                                                 */
+                                                on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                            };
+                                            /**
+                                             * @default priority
+                                             * @enum {string}
+                                             */
+                                            strategy: "priority" | "weighted";
+                                            targets: {
+                                                model: string;
+                                                provider: string;
+                                                timeoutMs?: number;
+                                                /** @default 1 */
+                                                weight: number;
+                                            }[];
+                                            tier?: string;
+                                            /** @default {} */
+                                            tierRoutes: {
+                                                [key: string]: string;
+                                            };
+                                        };
+                                    };
+                                };
+                                rolledBackFromVersion: number | null;
+                                routePolicyId: string;
+                                scope: string;
+                                /** @enum {string} */
+                                source: "admin" | "config" | "rollback";
+                                summary: {
+                                    defaultRoute: string;
+                                    downgradeRules: number;
+                                    routes: string[];
+                                };
+                                version: number;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -4634,7 +6229,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -4684,7 +6381,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -4742,7 +6541,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -4793,7 +6694,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            changes: {
+                                after?: unknown;
+                                before?: unknown;
+                                /** @enum {string} */
+                                kind: "added" | "removed" | "changed";
+                                path: string;
+                            }[];
+                            from: {
+                                contentHash: string;
+                                scope: string;
+                                version: number;
+                            };
+                            /** @constant */
+                            object: "route_policy_diff";
+                            to: {
+                                contentHash: string;
+                                scope: string;
+                                version: number;
+                            };
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -4848,7 +6771,47 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            budgetState: "ok" | "warn" | "downgrade" | "block";
+                            /** @enum {string} */
+                            decision: "serve" | "model_not_found" | "no_available_target" | "refused_by_key_scopes";
+                            downgrade: unknown;
+                            explanation: string[];
+                            keyId: string | null;
+                            matchedBy: string | null;
+                            model: string;
+                            /** @constant */
+                            object: "route_decision";
+                            organizationId: string | null;
+                            policyScope: ("implicit" | "global" | "organization") | null;
+                            route: string | null;
+                            routePolicyVersion: string | null;
+                            skipped: {
+                                model: string;
+                                provider: string;
+                                reason: string;
+                                route: string | null;
+                            }[];
+                            targets: {
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half_open";
+                                fallbackOn: string[];
+                                maxRetries: number;
+                                model: string;
+                                provider: string;
+                                providerAccountId: string;
+                                retryOn: string[];
+                                route: string | null;
+                            }[];
+                            tier: string | null;
+                            wouldServe: {
+                                model: string;
+                                provider: string;
+                            } | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -4959,7 +6922,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5027,7 +7092,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5110,7 +7277,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5177,7 +7446,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5239,7 +7610,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5396,7 +7869,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                adminId: string;
+                                endedAt: string | null;
+                                endReason: ("ended" | "expired") | null;
+                                /** @description ISO 8601, UTC */
+                                expiresAt: string;
+                                organizationId: string;
+                                reasonCode: string;
+                                reasonNote: string | null;
+                                /** @description ISO 8601, UTC */
+                                startedAt: string;
+                                supportSessionId: string;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5439,7 +7930,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            endedAt: string | null;
+                            endReason: ("ended" | "expired") | null;
+                            /** @description ISO 8601, UTC */
+                            expiresAt: string;
+                            organizationId: string;
+                            reasonCode: string;
+                            reasonNote: string | null;
+                            /** @description ISO 8601, UTC */
+                            startedAt: string;
+                            supportSessionId: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5495,7 +8000,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            endedAt: string | null;
+                            endReason: ("ended" | "expired") | null;
+                            /** @description ISO 8601, UTC */
+                            expiresAt: string;
+                            organizationId: string;
+                            reasonCode: string;
+                            reasonNote: string | null;
+                            /** @description ISO 8601, UTC */
+                            startedAt: string;
+                            supportSessionId: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5558,7 +8077,74 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                attemptsJson: string | null;
+                                budgetDecision: string | null;
+                                budgetPolicyId: string | null;
+                                budgetPolicyVersion: number | null;
+                                budgetReason: string | null;
+                                cachedTokens: number;
+                                chunksDelivered: number | null;
+                                completionTokens: number;
+                                /** @enum {string} */
+                                completionTokensSource: "reported" | "estimated" | "none";
+                                /** @description Integer micros (1e-6 USD) */
+                                costMicros: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                downgradeReason: string | null;
+                                endpoint: string;
+                                environment: string;
+                                errorCode: string | null;
+                                fallbackReason: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                heldMicros: string;
+                                httpStatus: number;
+                                keyId: string;
+                                keyLabel: string;
+                                latencyMs: number;
+                                ledgerEntryId: string | null;
+                                modelRequested: string | null;
+                                modelServed: string | null;
+                                /** @constant */
+                                object: "usage_event";
+                                organizationId: string;
+                                priceTableVersion: string | null;
+                                promptTokens: number;
+                                /** @enum {string} */
+                                promptTokensSource: "reported" | "estimated" | "none";
+                                provider: string | null;
+                                providerAccountId: string | null;
+                                reasoningTokens: number;
+                                /** @description Integer micros (1e-6 USD) */
+                                refundedMicros: string;
+                                /** @enum {string} */
+                                refundState: "none" | "partial" | "full";
+                                requestId: string;
+                                route: string | null;
+                                routePolicyScope: string | null;
+                                routePolicyVersion: string | null;
+                                settlementOutcome: string | null;
+                                settlementRule: string | null;
+                                /** @description ISO 8601, UTC */
+                                startedAt: string;
+                                stream: boolean;
+                                streamOutcome: string | null;
+                                upstreamStatus: number | null;
+                                upstreamTtfbMs: number | null;
+                                usageId: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                waivedMicros: string;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5622,7 +8208,55 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description A whole number as a string */
+                                cachedTokens: string;
+                                /** @description A whole number as a string */
+                                completionTokens: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                costMicros: string;
+                                day: string | null;
+                                keyId: string | null;
+                                keyLabel: string | null;
+                                modelRequested: string | null;
+                                modelServed: string | null;
+                                /** @description A whole number as a string */
+                                promptTokens: string;
+                                /** @description A whole number as a string */
+                                reasoningTokens: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                refundedMicros: string;
+                                /** @description A whole number as a string */
+                                requests: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                waivedMicros: string;
+                            }[];
+                            /** @enum {string} */
+                            groupBy: "day" | "model" | "model_pair" | "key";
+                            /** @constant */
+                            object: "usage_aggregates";
+                            totals: {
+                                /** @description A whole number as a string */
+                                cachedTokens: string;
+                                /** @description A whole number as a string */
+                                completionTokens: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                costMicros: string;
+                                /** @description A whole number as a string */
+                                promptTokens: string;
+                                /** @description A whole number as a string */
+                                reasoningTokens: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                refundedMicros: string;
+                                /** @description A whole number as a string */
+                                requests: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                waivedMicros: string;
+                            };
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -6031,6 +8665,11 @@ export const OPERATIONS = {
     "reasonRequired": false
   },
   "GET /admin/v1/orgs/{organizationId}/request-logging": {
+    "permission": "orgs.read",
+    "auditAction": null,
+    "reasonRequired": false
+  },
+  "GET /admin/v1/orgs/summary": {
     "permission": "orgs.read",
     "auditAction": null,
     "reasonRequired": false

@@ -1,15 +1,27 @@
 import { OPERATIONS, type paths } from './admin-api.gen'
-import type { ResponseOf } from './models'
 
 /** Paths of the admin API that answer a method, from the generated OpenAPI types. */
-type PathsWith<M extends Method> = {
+export type PathsWith<M extends Method> = {
   [P in keyof paths]: paths[P][M] extends { parameters: unknown } ? P : never
 }[keyof paths]
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Operation<P extends keyof paths, M extends Method> = paths[P][M]
 type PathParams<O> = O extends { parameters: { path: infer T } } ? T : never
 type QueryParams<O> = O extends { parameters: { query?: infer T } } ? T : never
 type Body<O> = O extends { requestBody: { content: { 'application/json': infer T } } } ? T : never
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : unknown
+/** The success answer of an operation as the OpenAPI document declares it (200 or 201). */
+type Answer<O> = O extends { responses: { 200: infer R } }
+  ? JsonOf<R>
+  : O extends { responses: { 201: infer R } }
+    ? JsonOf<R>
+    : unknown
+
+/**
+ * What `METHOD path` answers on success, from the generated OpenAPI types.
+ * @example type Organization = ResponseOf<'get', '/admin/v1/orgs/{organizationId}'>
+ */
+export type ResponseOf<M extends Method, P extends PathsWith<M>> = Answer<Operation<P, M>>
 
 /** A reason for a high-risk action: a snake_case code and an optional note (docs/audit-log.md). */
 export interface Reason {
@@ -160,20 +172,19 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * The admin API client. Paths, path parameters, query and body are typed from the OpenAPI
- * document the server serves; that document declares no response schemas, so answers are typed
- * by web/src/api/models.ts (`Responses`, keyed by operation).
+ * The admin API client. Paths, path parameters, query, body and the success answer are all typed
+ * from the OpenAPI document the server serves (web/src/api/admin-api.gen.ts).
  * @example api.post('/admin/v1/keys/{keyId}/rotate', { path: { keyId }, body: { graceSeconds: 3600 }, reason })
  */
 export const api = {
   get: <P extends PathsWith<'get'>>(path: P, options: CallOptions<P, 'get'>) =>
-    call<ResponseOf<`GET ${P}`>>('get', path, options as never),
+    call<ResponseOf<'get', P>>('get', path, options as never),
   post: <P extends PathsWith<'post'>>(path: P, options: CallOptions<P, 'post'>) =>
-    call<ResponseOf<`POST ${P}`>>('post', path, options as never),
+    call<ResponseOf<'post', P>>('post', path, options as never),
   put: <P extends PathsWith<'put'>>(path: P, options: CallOptions<P, 'put'>) =>
-    call<ResponseOf<`PUT ${P}`>>('put', path, options as never),
+    call<ResponseOf<'put', P>>('put', path, options as never),
   patch: <P extends PathsWith<'patch'>>(path: P, options: CallOptions<P, 'patch'>) =>
-    call<ResponseOf<`PATCH ${P}`>>('patch', path, options as never),
+    call<ResponseOf<'patch', P>>('patch', path, options as never),
   delete: <P extends PathsWith<'delete'>>(path: P, options: CallOptions<P, 'delete'>) =>
-    call<ResponseOf<`DELETE ${P}`>>('delete', path, options as never),
+    call<ResponseOf<'delete', P>>('delete', path, options as never),
 }

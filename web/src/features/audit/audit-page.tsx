@@ -12,6 +12,7 @@ import {
   SelectField,
   TextField,
 } from '../../components/ui'
+import { DownloadButton } from '../../components/download-button'
 import { formatTime } from '../../format'
 import { Link } from '../../router'
 import { useCan } from '../../session'
@@ -98,9 +99,9 @@ export function AuditPage() {
             Apply filters
           </button>
           {can('audit.export') ? (
-            <a
-              className="button secondary"
-              download
+            <DownloadButton
+              label="Export (signed JSONL)"
+              filename="audit-events.jsonl"
               href={urlOf('/admin/v1/audit-events/export', {
                 query: {
                   format: 'jsonl',
@@ -109,9 +110,7 @@ export function AuditPage() {
                   to: query.to,
                 },
               })}
-            >
-              Export (signed JSONL)
-            </a>
+            />
           ) : null}
         </div>
       </form>

@@ -12,6 +12,7 @@ import {
   SelectField,
   TextField,
 } from '../../components/ui'
+import { DownloadButton } from '../../components/download-button'
 import { currentMonth, formatMicros, formatTime, newIdempotencyKey, toMicros } from '../../format'
 import { Link } from '../../router'
 import { useCan } from '../../session'
@@ -24,6 +25,15 @@ function useInvalidateBilling(organizationId: string) {
       client.invalidateQueries({ queryKey: ['balance', organizationId] }),
       client.invalidateQueries({ queryKey: ['ledger', organizationId] }),
     ])
+}
+
+/**
+ * One idempotency key per attempt: a retry after a network failure reuses it (the server
+ * answers the first result), a new operation after a success gets a fresh one.
+ */
+function useIdempotencyKey(prefix: string): [string, () => void] {
+  const [key, setKey] = useState(() => newIdempotencyKey(prefix))
+  return [key, () => setKey(newIdempotencyKey(prefix))]
 }
 
 function requireMicros(amount: string): string {
@@ -125,11 +135,17 @@ export function BillingPanel(props: { organizationId: string }) {
               <th scope="col">Balance after</th>
               <th scope="col">Request</th>
               <th scope="col">Entry</th>
+              {writable ? <th scope="col">Actions</th> : null}
             </tr>
           </thead>
           <tbody>
             {entries.data.data.map((e) => (
-              <LedgerRow key={e.entryId} entry={e} />
+              <LedgerRow
+                key={e.entryId}
+                entry={e}
+                writable={writable}
+                organizationId={props.organizationId}
+              />
             ))}
           </tbody>
         </table>
@@ -138,7 +154,10 @@ export function BillingPanel(props: { organizationId: string }) {
   )
 }
 
-function LedgerRow(props: { entry: LedgerEntry }) {
+/** The kinds a void reverses (usage is corrected by a refund instead). */
+const VOIDABLE = new Set(['credit', 'invoice_application', 'adjustment'])
+
+function LedgerRow(props: { entry: LedgerEntry; writable: boolean; organizationId: string }) {
   const e = props.entry
   return (
     <tr>
@@ -156,7 +175,48 @@ function LedgerRow(props: { entry: LedgerEntry }) {
       <td>
         <code>{e.entryId}</code>
       </td>
+      {props.writable ? (
+        <td>
+          {VOIDABLE.has(e.kind) ? (
+            <VoidEntry entry={e} organizationId={props.organizationId} />
+          ) : null}
+        </td>
+      ) : null}
     </tr>
+  )
+}
+
+/** Reverse a credit, invoice application or adjustment by a new `void` entry (reason). */
+function VoidEntry(props: { entry: LedgerEntry; organizationId: string }) {
+  const invalidate = useInvalidateBilling(props.organizationId)
+  const [idempotencyKey, renewKey] = useIdempotencyKey('void')
+  const e = props.entry
+  return (
+    <DialogButton label="Void" title={`Void ${e.kind} ${e.entryId}`} danger>
+      {(close) => (
+        <ActionForm
+          danger
+          submitLabel="Void entry"
+          reasonRequired={needsReason('post', '/admin/v1/billing/entries/{entryId}/void')}
+          onSubmit={async (reason) => {
+            await api.post('/admin/v1/billing/entries/{entryId}/void', {
+              path: { entryId: e.entryId },
+              body: { idempotencyKey },
+              reason,
+            })
+            renewKey()
+            await invalidate()
+          }}
+          onDone={close}
+        >
+          <p>
+            A new <code>void</code> entry reverses this {e.kind} of {formatMicros(e.amountMicros)}.
+            The entry itself never changes. Ferry refuses when the money is already spent or the
+            entry was voided before.
+          </p>
+        </ActionForm>
+      )}
+    </DialogButton>
   )
 }
 
@@ -183,9 +243,11 @@ function InvoiceExport(props: { organizationId: string }) {
         value={environment}
         onChange={(e) => setEnvironment(e.target.value as 'live' | 'test')}
       />
-      <a className="button secondary" href={href('csv')} download>
-        Download invoice CSV
-      </a>
+      <DownloadButton
+        label="Download invoice CSV"
+        filename={`invoice-${month}.csv`}
+        href={href('csv')}
+      />
       <a className="button secondary" href={href('json')} target="_blank" rel="noreferrer">
         Open invoice JSON
       </a>
@@ -209,8 +271,10 @@ function Credit(props: { organizationId: string }) {
   const [amount, setAmount] = useState('')
   const [environment, setEnvironment] = useState<'live' | 'test'>('live')
   const [category, setCategory] = useState<'paid' | 'promotional'>('paid')
+  const [expiresAt, setExpiresAt] = useState('')
+  const [invoiceId, setInvoiceId] = useState('')
   const [approvalId, setApprovalId] = useState('')
-  const [idempotencyKey] = useState(() => newIdempotencyKey('credit'))
+  const [idempotencyKey, renewKey] = useIdempotencyKey('credit')
   return (
     <DialogButton label="Add credit">
       {(close) => (
@@ -225,10 +289,13 @@ function Credit(props: { organizationId: string }) {
                 environment,
                 category,
                 idempotencyKey,
+                ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+                ...(invoiceId.trim() ? { invoiceId: invoiceId.trim() } : {}),
                 ...(approvalId ? { approvalId } : {}),
               },
               reason,
             })
+            renewKey()
             await invalidate()
           }}
           onDone={close}
@@ -252,6 +319,20 @@ function Credit(props: { organizationId: string }) {
             value={category}
             onChange={(e) => setCategory(e.target.value as 'paid' | 'promotional')}
           />
+          <TextField
+            label="Credit expires at (optional)"
+            hint="What is left of this credit lapses then (a credit_expiry entry); empty: never"
+            type="datetime-local"
+            value={expiresAt}
+            onChange={(e) => setExpiresAt(e.target.value)}
+          />
+          <TextField
+            label="Invoice ID (optional)"
+            hint="A paid invoice applied to the balance: the entry is an invoice_application"
+            maxLength={128}
+            value={invoiceId}
+            onChange={(e) => setInvoiceId(e.target.value)}
+          />
           <ApprovalField value={approvalId} onChange={setApprovalId} />
         </ActionForm>
       )}
@@ -267,7 +348,7 @@ function Refund(props: { organizationId: string }) {
   const [lookupError, setLookupError] = useState<unknown>(null)
   const [amount, setAmount] = useState('')
   const [approvalId, setApprovalId] = useState('')
-  const [idempotencyKey] = useState(() => newIdempotencyKey('refund'))
+  const [idempotencyKey, renewKey] = useIdempotencyKey('refund')
   const lookUp = async () => {
     setLookupError(null)
     setCharge(null)
@@ -328,6 +409,7 @@ function Refund(props: { organizationId: string }) {
                   },
                   reason,
                 })
+                renewKey()
                 await invalidate()
               }}
               onDone={close}
@@ -358,7 +440,7 @@ function Adjustment(props: { organizationId: string }) {
   const [direction, setDirection] = useState<'credit' | 'debit'>('credit')
   const [environment, setEnvironment] = useState<'live' | 'test'>('live')
   const [approvalId, setApprovalId] = useState('')
-  const [idempotencyKey] = useState(() => newIdempotencyKey('adjustment'))
+  const [idempotencyKey, renewKey] = useIdempotencyKey('adjustment')
   return (
     <DialogButton label="Manual adjustment">
       {(close) => (
@@ -380,6 +462,7 @@ function Adjustment(props: { organizationId: string }) {
               },
               reason,
             })
+            renewKey()
             await invalidate()
           }}
           onDone={close}

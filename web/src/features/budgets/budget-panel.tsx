@@ -184,7 +184,7 @@ function PublishBudget(props: { organizationId: string; current: BudgetPolicyCon
                   downgradeBelowMicros: amount(downgrade, 'Downgrade threshold'),
                   blockBelowMicros: amount(block, 'Block threshold'),
                 },
-                overage: overage as 'block' | 'downgrade' | 'allow',
+                overage,
               },
               reason,
             })
@@ -237,7 +237,7 @@ function PublishBudget(props: { organizationId: string; current: BudgetPolicyCon
             label="Over the cap"
             options={['block', 'downgrade', 'allow']}
             value={overage}
-            onChange={(e) => setOverage(e.target.value)}
+            onChange={(e) => setOverage(e.target.value as BudgetPolicyContent['overage'])}
           />
         </ActionForm>
       )}

@@ -14,6 +14,12 @@ import {
 import { formatTime } from '../../format'
 import { Link } from '../../router'
 import { useCan } from '../../session'
+import {
+  RateLimitFields,
+  describeRateLimits,
+  rateLimitText,
+  rateLimitsOf,
+} from '../../components/rate-limit-fields'
 import { splitList } from './keys-panel'
 import { SecretReveal } from './secret-reveal'
 
@@ -56,6 +62,8 @@ export function KeyPage(props: { keyId: string }) {
         <dd>{k.scopes.models?.join(', ') ?? 'any'}</dd>
         <dt>Endpoints</dt>
         <dd>{k.scopes.endpoints?.join(', ') ?? 'any'}</dd>
+        <dt>Rate limits</dt>
+        <dd data-testid="key-rate-limits">{describeRateLimits(k.rateLimits)}</dd>
         <dt>Expires</dt>
         <dd>{formatTime(k.expiresAt)}</dd>
         <dt>Last rotated</dt>
@@ -68,6 +76,7 @@ export function KeyPage(props: { keyId: string }) {
           <Scopes apiKey={k} onDone={refresh} />
           <Environment apiKey={k} onDone={refresh} onSecret={setRevealed} />
           <Expiry apiKey={k} onDone={refresh} />
+          <KeyRateLimits apiKey={k} onDone={refresh} />
         </div>
       ) : null}
     </Page>
@@ -170,6 +179,29 @@ function Expiry(props: { apiKey: ApiKey; onDone: () => Promise<unknown> }) {
           value={expiresAt}
           onChange={(e) => setExpiresAt(e.target.value)}
         />
+      </ActionForm>
+    </Panel>
+  )
+}
+
+function KeyRateLimits(props: { apiKey: ApiKey; onDone: () => Promise<unknown> }) {
+  const [limits, setLimits] = useState(rateLimitText(props.apiKey.rateLimits))
+  return (
+    <Panel title="Rate limits">
+      <ActionForm
+        submitLabel="Save rate limits"
+        reasonRequired={needsReason('put', '/admin/v1/keys/{keyId}/rate-limits')}
+        onSubmit={async (reason) => {
+          await api.put('/admin/v1/keys/{keyId}/rate-limits', {
+            path: { keyId: props.apiKey.keyId },
+            body: rateLimitsOf(limits),
+            reason,
+          })
+          await props.onDone()
+        }}
+      >
+        <p>In addition to the organization's own limits and its budget policy's.</p>
+        <RateLimitFields owner="key" value={limits} onChange={setLimits} />
       </ActionForm>
     </Panel>
   )

@@ -8,6 +8,8 @@ import { KeysPanel } from '../keys/keys-panel'
 import { BudgetPanel } from '../budgets/budget-panel'
 import { BillingPanel } from '../billing/billing-panel'
 import { OrgUsagePanel } from '../usage/org-usage-panel'
+import { describeRateLimits } from '../../components/rate-limit-fields'
+import { EditOrganization, metadataText } from './edit-organization'
 import { useOrganization } from './org-queries'
 
 export function OrgDetailPage(props: { organizationId: string }) {
@@ -24,30 +26,33 @@ export function OrgDetailPage(props: { organizationId: string }) {
       title={o.name}
       actions={
         can('orgs.write') ? (
-          <DialogButton label={suspended ? 'Reactivate' : 'Suspend'} danger={!suspended}>
-            {(close) => (
-              <ActionForm
-                danger={!suspended}
-                submitLabel={suspended ? 'Reactivate organization' : 'Suspend organization'}
-                reasonRequired={needsReason('post', `/admin/v1/orgs/{organizationId}/${action}`)}
-                onSubmit={async (reason) => {
-                  await api.post(`/admin/v1/orgs/{organizationId}/${action}`, {
-                    path: { organizationId: o.organizationId },
-                    body: {},
-                    reason,
-                  })
-                  await client.invalidateQueries({ queryKey: ['org', o.organizationId] })
-                }}
-                onDone={close}
-              >
-                <p>
-                  {suspended
-                    ? 'Its keys work again at once.'
-                    : 'Every key of this organization is refused at once, on every instance.'}
-                </p>
-              </ActionForm>
-            )}
-          </DialogButton>
+          <>
+            <EditOrganization org={o} />
+            <DialogButton label={suspended ? 'Reactivate' : 'Suspend'} danger={!suspended}>
+              {(close) => (
+                <ActionForm
+                  danger={!suspended}
+                  submitLabel={suspended ? 'Reactivate organization' : 'Suspend organization'}
+                  reasonRequired={needsReason('post', `/admin/v1/orgs/{organizationId}/${action}`)}
+                  onSubmit={async (reason) => {
+                    await api.post(`/admin/v1/orgs/{organizationId}/${action}`, {
+                      path: { organizationId: o.organizationId },
+                      body: {},
+                      reason,
+                    })
+                    await client.invalidateQueries({ queryKey: ['org', o.organizationId] })
+                  }}
+                  onDone={close}
+                >
+                  <p>
+                    {suspended
+                      ? 'Its keys work again at once.'
+                      : 'Every key of this organization is refused at once, on every instance.'}
+                  </p>
+                </ActionForm>
+              )}
+            </DialogButton>
+          </>
         ) : null
       }
     >
@@ -64,7 +69,13 @@ export function OrgDetailPage(props: { organizationId: string }) {
           <span className={`badge ${o.status}`}>{o.status}</span>
         </dd>
         <dt>External ID</dt>
-        <dd>{o.externalId ?? '—'}</dd>
+        <dd data-testid="org-external-id">{o.externalId ?? '—'}</dd>
+        <dt>Metadata</dt>
+        <dd data-testid="org-metadata">
+          {Object.keys(o.metadata).length > 0 ? metadataText(o.metadata).replace(/\n/g, ', ') : '—'}
+        </dd>
+        <dt>Rate limits</dt>
+        <dd data-testid="org-rate-limits">{describeRateLimits(o.rateLimits)}</dd>
         <dt>Created</dt>
         <dd>{formatTime(o.createdAt)}</dd>
       </dl>

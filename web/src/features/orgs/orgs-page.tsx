@@ -1,7 +1,6 @@
 import { useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { api } from '../../api/client'
-import type { Organization } from '../../api/models'
+import { api, type ResponseOf } from '../../api/client'
 import {
   ActionForm,
   DialogButton,
@@ -14,21 +13,40 @@ import {
 import { formatMicros } from '../../format'
 import { Link, navigate } from '../../router'
 import { useCan } from '../../session'
-import { useBalance, useCurrentBudget, useMonthSpend } from './org-queries'
-import { budgetState } from './org-summary'
+
+type Environment = 'live' | 'test'
+type Summary = ResponseOf<'get', '/admin/v1/orgs/summary'>['data'][number]
+
+/** How a budget decision reads in the list, and its colour. */
+const BUDGET_LABELS: Record<string, { label: string; tone: 'ok' | 'warn' | 'bad' | 'none' }> = {
+  no_budget_policy: { label: 'no budget policy', tone: 'none' },
+  within_budget: { label: 'within budget', tone: 'ok' },
+  insufficient_balance: { label: 'balance exhausted', tone: 'bad' },
+  hard_cap_reached: { label: 'hard cap reached', tone: 'bad' },
+  balance_below_block_threshold: { label: 'below block threshold', tone: 'bad' },
+  monthly_spend_cap_reached: { label: 'spend cap reached', tone: 'bad' },
+  monthly_token_limit_reached: { label: 'token limit reached', tone: 'bad' },
+  balance_below_downgrade_threshold: { label: 'below downgrade threshold', tone: 'warn' },
+  balance_below_warn_threshold: { label: 'below warn threshold', tone: 'warn' },
+  monthly_spend_cap_overage_billed: { label: 'over spend cap (billed)', tone: 'warn' },
+  monthly_token_limit_overage_billed: { label: 'over token limit (billed)', tone: 'warn' },
+}
 
 export function OrgsPage() {
   const can = useCan()
   const [search, setSearch] = useState('')
+  const [environment, setEnvironment] = useState<Environment>('live')
   const [after, setAfter] = useState<string[]>([])
   const cursor = after[after.length - 1]
+  // One request per page: balances, spend and budget state come with the list.
   const orgs = useQuery({
-    queryKey: ['orgs', search, cursor],
+    queryKey: ['orgs', 'summary', search, cursor],
     queryFn: () =>
-      api.get('/admin/v1/orgs', {
+      api.get('/admin/v1/orgs/summary', {
         query: { search: search || undefined, after: cursor, limit: 50 },
       }),
   })
+  const withheld = new Set<string>(orgs.data?.withheld ?? [])
   return (
     <Page title="Organizations" actions={can('orgs.write') ? <CreateOrganization /> : null}>
       <form role="search" onSubmit={(e) => e.preventDefault()} className="filters">
@@ -42,6 +60,21 @@ export function OrgsPage() {
             setAfter([])
           }}
         />
+        <fieldset className="segmented">
+          <legend>Environment</legend>
+          {(['live', 'test'] as const).map((env) => (
+            <label key={env}>
+              <input
+                type="radio"
+                name="environment"
+                value={env}
+                checked={environment === env}
+                onChange={() => setEnvironment(env)}
+              />
+              {env === 'live' ? 'Live' : 'Test'}
+            </label>
+          ))}
+        </fieldset>
       </form>
       {orgs.isPending ? <Loading what="organizations" /> : null}
       <ErrorNote error={orgs.error} />
@@ -54,23 +87,33 @@ export function OrgsPage() {
       ) : null}
       {orgs.data && orgs.data.data.length > 0 ? (
         <table>
-          <caption className="visually-hidden">Organizations</caption>
+          <caption className="visually-hidden">Organizations ({environment})</caption>
           <thead>
             <tr>
               <th scope="col">Name</th>
               <th scope="col">ID</th>
               <th scope="col">Status</th>
-              <th scope="col">Balance (live)</th>
-              <th scope="col">Month-to-date spend</th>
-              <th scope="col">Budget</th>
+              <th scope="col">Balance ({environment})</th>
+              <th scope="col">Month-to-date spend ({environment})</th>
+              <th scope="col">Budget ({environment})</th>
             </tr>
           </thead>
           <tbody>
-            {orgs.data.data.map((org) => (
-              <OrgRow key={org.organizationId} org={org} />
+            {orgs.data.data.map((row) => (
+              <OrgRow
+                key={row.organization.organizationId}
+                row={row}
+                environment={environment}
+                withheld={withheld}
+              />
             ))}
           </tbody>
         </table>
+      ) : null}
+      {withheld.size > 0 ? (
+        <p className="muted">
+          Not shown without the permission to read it: {[...withheld].join(', ')}.
+        </p>
       ) : null}
       <div className="pager">
         {after.length > 0 ? (
@@ -92,17 +135,11 @@ export function OrgsPage() {
   )
 }
 
-function OrgRow(props: { org: Organization }) {
-  const { org } = props
-  const balance = useBalance(org.organizationId)
-  const budget = useCurrentBudget(org.organizationId)
-  const spend = useMonthSpend(org.organizationId)
-  const live = balance.data?.accounts.find((a) => a.environment === 'live')
-  const state = budgetState({
-    policy: budget.data ?? null,
-    balance: balance.data,
-    monthSpendMicros: spend.data?.costMicros,
-  })
+function OrgRow(props: { row: Summary; environment: Environment; withheld: ReadonlySet<string> }) {
+  const { row, environment, withheld } = props
+  const org = row.organization
+  const env = row[environment]
+  const budget = env.budget ? BUDGET_LABELS[env.budget.reason] : undefined
   return (
     <tr>
       <td>
@@ -114,14 +151,21 @@ function OrgRow(props: { org: Organization }) {
       <td>
         <span className={`badge ${org.status}`}>{org.status}</span>
       </td>
-      <td>
-        {balance.isPending && balance.fetchStatus !== 'idle'
-          ? '…'
-          : formatMicros(live?.availableMicros ?? (balance.data ? '0' : null))}
+      <td data-testid={`balance-${org.organizationId}`}>
+        {withheld.has('balance') ? '—' : formatMicros(env.balanceMicros ?? '0')}
       </td>
-      <td>{spend.data ? formatMicros(spend.data.costMicros) : '—'}</td>
+      <td data-testid={`spend-${org.organizationId}`}>
+        {env.monthToDateSpendMicros === null ? '—' : formatMicros(env.monthToDateSpendMicros)}
+      </td>
       <td>
-        {budget.isSuccess ? <span className={`badge tone-${state.tone}`}>{state.label}</span> : '—'}
+        {budget ? (
+          <span className={`badge tone-${budget.tone}`}>
+            {budget.label}
+            {row.budgetPolicy ? ` (v${row.budgetPolicy.version})` : ''}
+          </span>
+        ) : (
+          '—'
+        )}
       </td>
     </tr>
   )

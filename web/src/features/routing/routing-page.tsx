@@ -15,6 +15,9 @@ import {
 } from '../../components/ui'
 import { formatTime } from '../../format'
 import { useCan } from '../../session'
+import type { RoutePolicyDocument } from '../../api/models'
+import { draftOf, policyOf } from './policy-draft'
+import { PolicyEditor } from './policy-editor'
 
 export function RoutingPage() {
   const can = useCan()
@@ -28,7 +31,12 @@ export function RoutingPage() {
   return (
     <Page
       title="Routing"
-      actions={can('routing.write') ? <PublishPolicy latest={list[0]?.policy} /> : null}
+      actions={
+        can('routing.write') ? (
+          // Re-mounted when a new version arrives: the editor starts from the newest policy.
+          <PublishPolicy key={list[0]?.version ?? 0} latest={list[0]?.policy} />
+        ) : null
+      }
     >
       {versions.isPending ? <Loading what="route policies" /> : null}
       <ErrorNote error={versions.error} />
@@ -143,10 +151,33 @@ function VersionDiff(props: { from: number; to: number }) {
   )
 }
 
-function PublishPolicy(props: { latest: Record<string, unknown> | undefined }) {
+/** Publish: a structured editor of routes, targets and fallbacks; the JSON view is the advanced option. */
+function PublishPolicy(props: { latest: RoutePolicyDocument | undefined }) {
   const client = useQueryClient()
   const [scope, setScope] = useState('global')
-  const [text, setText] = useState(JSON.stringify(props.latest ?? { routes: {} }, null, 2))
+  const [draft, setDraft] = useState(() => draftOf(props.latest ?? { routes: {} }))
+  const [asJson, setAsJson] = useState(false)
+  const [text, setText] = useState('')
+  const [switchError, setSwitchError] = useState<unknown>(null)
+  const toggle = (json: boolean) => {
+    setSwitchError(null)
+    if (json) {
+      try {
+        setText(JSON.stringify(policyOf(draft), null, 2))
+      } catch (err) {
+        setSwitchError(err)
+        return
+      }
+    } else {
+      try {
+        setDraft(draftOf(parsePolicy(text)))
+      } catch (err) {
+        setSwitchError(err)
+        return
+      }
+    }
+    setAsJson(json)
+  }
   return (
     <DialogButton label="Publish policy" title="Publish a route policy version">
       {(close) => (
@@ -154,12 +185,7 @@ function PublishPolicy(props: { latest: Record<string, unknown> | undefined }) {
           submitLabel="Publish"
           reasonRequired={needsReason('post', '/admin/v1/route-policies')}
           onSubmit={async (reason) => {
-            let policy: Record<string, unknown>
-            try {
-              policy = JSON.parse(text) as Record<string, unknown>
-            } catch {
-              throw new Error('The policy is not valid JSON.')
-            }
+            const policy = asJson ? parsePolicy(text) : policyOf(draft)
             await api.post('/admin/v1/route-policies', { body: { scope, policy }, reason })
             await client.invalidateQueries({ queryKey: ['route-policies'] })
           }}
@@ -171,16 +197,36 @@ function PublishPolicy(props: { latest: Record<string, unknown> | undefined }) {
             value={scope}
             onChange={(e) => setScope(e.target.value)}
           />
-          <TextArea
-            label="Policy (JSON, see docs/routing.md)"
-            rows={14}
-            value={text}
-            onChange={setText}
-          />
+          <label className="check">
+            <input type="checkbox" checked={asJson} onChange={(e) => toggle(e.target.checked)} />
+            Edit as JSON (advanced: retries, tier routes, downgrade rules)
+          </label>
+          <ErrorNote error={switchError} />
+          {asJson ? (
+            <TextArea
+              label="Policy (JSON, see docs/routing.md)"
+              rows={14}
+              value={text}
+              onChange={setText}
+            />
+          ) : (
+            <PolicyEditor value={draft} onChange={setDraft} />
+          )}
         </ActionForm>
       )}
     </DialogButton>
   )
+}
+
+function parsePolicy(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>
+  } catch {
+    // fall through
+  }
+  throw new Error('The policy is not a JSON object.')
 }
 
 function Rollback(props: { version: number }) {

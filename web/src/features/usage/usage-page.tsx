@@ -4,6 +4,7 @@ import { api, urlOf } from '../../api/client'
 import type { UsageAggregates } from '../../api/models'
 import { BarChart } from '../../components/bar-chart'
 import { Empty, ErrorNote, Loading, Page, Panel, TextField } from '../../components/ui'
+import { DownloadButton } from '../../components/download-button'
 import { currentMonth, formatCount, formatMicros, formatTime } from '../../format'
 import { Link, useLocation } from '../../router'
 import { useCan } from '../../session'
@@ -57,15 +58,13 @@ export function UsagePage() {
           onChange={(e) => setMonth(e.target.value)}
         />
         {can('usage.export') && organizationId.trim() ? (
-          <a
-            className="button secondary"
-            download
+          <DownloadButton
+            label="Export CSV"
+            filename={`usage-${month}.csv`}
             href={urlOf('/admin/v1/usage/export', {
               query: { organizationId: organizationId.trim(), month },
             })}
-          >
-            Export CSV
-          </a>
+          />
         ) : (
           <small className="muted">Give an organization ID to export its CSV.</small>
         )}
