@@ -293,12 +293,17 @@ function backgroundJobs(options: {
   const { config, services, logger } = options
   return [
     {
-      // Release expired holds (every process's, database strategy), then lapse expired credits.
+      // Release expired holds (every process's, database strategy), then lapse expired credits,
+      // then release expired monthly cap reservations.
       name: 'billing.sweep',
       intervalMs: config.billing.holdReaperIntervalMs,
       run: async () => {
-        const swept = await services.billing.sweep()
-        if (swept.holdsReleased + swept.creditsExpired > 0)
+        const swept = {
+          ...(await services.billing.sweep()),
+          // Monthly cap reservations of requests whose process died (billing.holds: database).
+          capReservationsReleased: (await services.sharedMonthTotals?.reapExpired()) ?? 0,
+        }
+        if (swept.holdsReleased + swept.creditsExpired + swept.capReservationsReleased > 0)
           logger.info(swept, 'expired holds released and credits lapsed')
       },
     },
