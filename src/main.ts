@@ -105,6 +105,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     database,
     databaseUrl: config.database.url,
     redisUrl: config.redis.url,
+    redisKeyPrefix: config.redis.keyPrefix,
     clock,
     onError: (err) => logger.warn({ err }, 'cache invalidation transport problem'),
   })
@@ -136,6 +137,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const adminServices = services.admin
   const rateLimiter = createRateLimiterFor({
     redisUrl: config.redis.url,
+    redisKeyPrefix: config.redis.keyPrefix,
     clock,
     onFallback: (event) => {
       metrics.rateLimitFallbacks.inc()
