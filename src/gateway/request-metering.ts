@@ -91,6 +91,11 @@ export interface MeteredRequest {
   readonly priceVersion: string | null
   readonly heldMicros: Micros
   /**
+   * How long placing the hold took (with its monthly cap reservation), in milliseconds; null
+   * when nothing was held. For the access log: the ledger's share of the request's latency.
+   */
+  readonly holdMs: number | null
+  /**
    * Output tokens the hold covers now, when the request set no limit and its hold is a window
    * (null otherwise: the hold already covers everything the request may produce).
    */
@@ -232,7 +237,10 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       }
 
       let hold: Hold | null = null
+      let holdMs: number | null = null
       if (isPriced) {
+        // performance.now(): sub-millisecond, and a duration, not an instant (no clock needed).
+        const startedAt = performance.now()
         const placed = await deps.holds
           .place({
             organizationId,
@@ -246,6 +254,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           .catch((err: unknown) => {
             throw blockedBy(err)
           })
+        holdMs = performance.now() - startedAt
         if (!placed.ok) throw new InsufficientQuotaError()
         hold = placed
       } else if (shared !== undefined && reservation !== null)
@@ -269,6 +278,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       return {
         decision,
         priceVersion,
+        holdMs,
         get heldMicros() {
           return heldNow
         },
