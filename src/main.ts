@@ -89,6 +89,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ownership = await claimBalanceOwnership({
       dialect: database.dialect,
       connectionString: config.database.url,
+      sqlitePath: database.location,
       strategy: config.billing.holds,
       onLost: (err) =>
         logger.error({ err }, 'balances lock lost (database connection dropped); taking it again'),
