@@ -32,6 +32,7 @@ import { createPriceBook, createPricingService, type PriceTarget } from './prici
 import {
   createBudgetBook,
   createBudgetPoliciesService,
+  createSharedMonthTotals,
   createThresholdEvents,
   createWebhookSender,
 } from './budgets/index.js'
@@ -209,6 +210,30 @@ export function createServices(deps: ServicesDeps) {
   })
   const keyCache = createKeyCache<AuthenticatedKey>({ clock })
   const unsubscribe = invalidation.subscribe((message) => invalidateKeyCache(keyCache, message))
+  const billingSettings = {
+    ...DEFAULT_BILLING_SETTINGS,
+    ...(deps.billing ? billingSettingsFrom(deps.billing) : {}),
+  }
+  // Several processes (stored holds): monthly caps are counted in the database, each request
+  // reserved on them with its hold. One process keeps its in-memory month-to-date.
+  const sharedMonthTotals =
+    billingSettings.holds === 'database'
+      ? createSharedMonthTotals({ db, clock, reservationTtlMs: billingSettings.holdTtlMs })
+      : undefined
+  const enqueueUsage = outboxTopics.has('usage')
+    ? // Usage events reach the webhook through the outbox, enqueued in their own transaction.
+      (trx: Db, rows: readonly UsageEventsTable[]) =>
+        enqueueOutbox(
+          trx,
+          rows.map((row) => ({
+            topic: 'usage' as const,
+            // Request IDs are the client's to choose and may repeat; usage IDs never do.
+            eventId: row.usage_id,
+            payload: rowToUsageEvent({ ...row, refunded_micros: 0n }),
+          })),
+          { nowMs: clock.nowMs() },
+        )
+    : undefined
   const billing = createBilling({
     db,
     auditLog,
@@ -216,20 +241,21 @@ export function createServices(deps: ServicesDeps) {
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
     ...(deps.billingPeriodicSweep === false ? { periodicSweep: false } : {}),
     ...onError,
-    // Usage events reach the webhook through the outbox, enqueued in their own transaction.
-    ...(outboxTopics.has('usage')
+    ...(sharedMonthTotals !== undefined || enqueueUsage !== undefined
       ? {
-          onUsageRows: (trx: Db, rows: readonly UsageEventsTable[]) =>
-            enqueueOutbox(
-              trx,
-              rows.map((row) => ({
-                topic: 'usage' as const,
-                // Request IDs are the client's to choose and may repeat; usage IDs never do.
-                eventId: row.usage_id,
-                payload: rowToUsageEvent({ ...row, refunded_micros: 0n }),
-              })),
-              { nowMs: clock.nowMs() },
-            ),
+          onUsageRows: async (
+            trx: Db,
+            rows: readonly UsageEventsTable[],
+            capReservationIds: readonly string[],
+          ) => {
+            // The settlement's transaction: the batch's usage counts toward the monthly caps
+            // exactly when its usage events exist.
+            await sharedMonthTotals?.applySettled(trx, {
+              usageRows: rows,
+              reservationIds: capReservationIds,
+            })
+            if (enqueueUsage !== undefined && rows.length > 0) await enqueueUsage(trx, rows)
+          },
         }
       : {}),
   })
@@ -323,12 +349,18 @@ export function createServices(deps: ServicesDeps) {
      */
     seedMonthToDate: () => seedMonthToDate({ db, clock, monthToDate }),
     /** Prices, budget decisions and balance holds for each /v1 request. */
+    /**
+     * Monthly caps in the database (`billing.holds: database`), else undefined; the
+     * `billing.sweep` job releases its expired reservations.
+     */
+    sharedMonthTotals,
     metering: createRequestMetering({
       monthToDate,
+      ...(sharedMonthTotals !== undefined ? { sharedMonthTotals } : {}),
       priceBook,
       budgetBook,
       holds: billing.holds,
-      recordUsage: (usage) => billing.recordUsage(usage),
+      recordUsage: (usage, options) => billing.recordUsage(usage, options),
       clock,
       ...(deps.billing ? { holdWindowTokens: deps.billing.holdWindowTokens } : {}),
       observeBalance: ({ policy, ...observed }) =>

@@ -89,6 +89,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ownership = await claimBalanceOwnership({
       dialect: database.dialect,
       connectionString: config.database.url,
+      sqlitePath: database.location,
       strategy: config.billing.holds,
       onLost: (err) =>
         logger.error({ err }, 'balances lock lost (database connection dropped); taking it again'),
@@ -105,6 +106,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     database,
     databaseUrl: config.database.url,
     redisUrl: config.redis.url,
+    redisKeyPrefix: config.redis.keyPrefix,
     clock,
     onError: (err) => logger.warn({ err }, 'cache invalidation transport problem'),
   })
@@ -137,6 +139,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const adminServices = services.admin
   const rateLimiter = createRateLimiterFor({
     redisUrl: config.redis.url,
+    redisKeyPrefix: config.redis.keyPrefix,
     clock,
     onFallback: (event) => {
       metrics.rateLimitFallbacks.inc()
@@ -294,12 +297,17 @@ function backgroundJobs(options: {
   const { config, services, logger } = options
   return [
     {
-      // Release expired holds (every process's, database strategy), then lapse expired credits.
+      // Release expired holds (every process's, database strategy), then lapse expired credits,
+      // then release expired monthly cap reservations.
       name: 'billing.sweep',
       intervalMs: config.billing.holdReaperIntervalMs,
       run: async () => {
-        const swept = await services.billing.sweep()
-        if (swept.holdsReleased + swept.creditsExpired > 0)
+        const swept = {
+          ...(await services.billing.sweep()),
+          // Monthly cap reservations of requests whose process died (billing.holds: database).
+          capReservationsReleased: (await services.sharedMonthTotals?.reapExpired()) ?? 0,
+        }
+        if (swept.holdsReleased + swept.creditsExpired + swept.capReservationsReleased > 0)
           logger.info(swept, 'expired holds released and credits lapsed')
       },
     },

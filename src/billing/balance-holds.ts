@@ -1,6 +1,6 @@
 import { toIsoTimestamp, type Clock } from '../lib/clock.js'
 import { newLedgerId } from './billing-ids.js'
-import { takeWriteLock, type Db } from '../storage/index.js'
+import { takeWriteLock, type Db, type Tx } from '../storage/index.js'
 import type { BalanceBook } from './balance-book.js'
 import { HoldAlreadyResolvedError } from './billing-errors.js'
 import {
@@ -46,10 +46,19 @@ export interface Hold {
    * push the expiry to `expiresAtMs` if later. `InsufficientFunds` when the balance cannot cover
    * it: the caller stops the stream. Throws `hold_already_resolved` on a resolved hold.
    */
-  extend(
-    amountMicros: Micros,
-    options?: { expiresAtMs?: number },
-  ): Promise<Hold | InsufficientFunds>
+  extend(amountMicros: Micros, options?: ExtendHoldOptions): Promise<Hold | InsufficientFunds>
+}
+
+/**
+ * Work that must commit or roll back with a stored hold (database strategy only): it runs in
+ * the hold's transaction after the balance was reserved, and whatever it throws rolls the hold
+ * back and is rethrown (the monthly caps' reservation, src/budgets).
+ */
+export type AlongsideHold = (trx: Tx) => Promise<void>
+
+export interface ExtendHoldOptions {
+  expiresAtMs?: number
+  alongside?: AlongsideHold
 }
 
 /** What `place` and `extend` answer when the balance cannot cover the amount. */
@@ -68,6 +77,7 @@ export interface PlaceHoldInput {
   requestId: string
   /** @default now + billing.holdTtlMs */
   expiresAtMs?: number
+  alongside?: AlongsideHold
 }
 
 export interface SettleInput {
@@ -82,6 +92,8 @@ export interface SettleInput {
   details?: Record<string, unknown> | null
   /** The request's usage event: written in the settlement's transaction. */
   usage?: UsageDraft | null
+  /** A monthly cap reservation this settlement ends (released in its transaction). */
+  capReservationId?: string | null
 }
 
 export interface BalanceHolds {
@@ -172,6 +184,12 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
     return row ? row.balance_micros - row.held_micros : 0n
   }
 
+  function assertAlongsideFits(alongside: AlongsideHold | undefined): void {
+    // Memory holds have no transaction to share.
+    if (alongside !== undefined && strategy !== 'database')
+      throw new RangeError('work alongside a hold needs billing.holds: database')
+  }
+
   function assertOpen(hold: MutableHold): void {
     if (hold.state !== 'open') throw new HoldAlreadyResolvedError(hold.holdId, hold.state)
   }
@@ -179,10 +197,11 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
   async function extend(
     hold: MutableHold,
     amount: Micros,
-    options: { expiresAtMs?: number } = {},
+    options: ExtendHoldOptions = {},
   ): Promise<Hold | InsufficientFunds> {
     if (amount < 0n) throw new RangeError('a hold grows by a non-negative amount')
     assertOpen(hold)
+    assertAlongsideFits(options.alongside)
     const expiresAtMs = Math.max(hold.expiresAtMs, options.expiresAtMs ?? hold.expiresAtMs)
     if (strategy === 'memory') {
       if (!book.tryReserve(hold.accountId, amount))
@@ -200,6 +219,7 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
           if (!held) return 'resolved' as const
           if (!(await reserveOnAccount(trx, { accountId: hold.accountId, amountMicros: amount })))
             throw new NotCovered()
+          if (options.alongside) await options.alongside(trx)
           return 'grown' as const
         })
         .catch((err: unknown) => {
@@ -255,6 +275,7 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
 
     place: async (input) => {
       if (input.amountMicros < 0n) throw new RangeError('a hold is a non-negative amount')
+      assertAlongsideFits(input.alongside)
       await deps.ready()
       const expiresAtMs = input.expiresAtMs ?? clock.nowMs() + deps.holdTtlMs
       const accountId = await findAccountId(input.organizationId, input.environment)
@@ -279,6 +300,7 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
             created_at: toIsoTimestamp(clock.nowMs()),
             resolved_at: null,
           })
+          if (input.alongside) await input.alongside(trx)
           return true
         })
         if (!placed) return insufficient(await dbAvailable(accountId), input.amountMicros)
@@ -311,12 +333,14 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
       hold.state = 'settled'
       open.delete(hold.holdId)
       const usage = input.usage ?? null
+      const capReservationId = input.capReservationId ?? null
       if (decision.entry === 'none') {
         if (wasOpen) {
           if (strategy === 'memory') book.unreserve(hold.accountId, hold.amountMicros)
           else await releaseStored([hold.holdId], 'released')
         }
-        if (usage !== null) await writer.submit({ settlement: null, usage })
+        if (usage !== null || capReservationId !== null)
+          await writer.submit({ settlement: null, usage, capReservationId })
         return null
       }
       const isWaiver = decision.entry === 'waiver'
@@ -344,6 +368,7 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
               draft,
             },
             usage,
+            capReservationId,
           })
         } catch (err) {
           // Nothing was charged; give the stored hold back now rather than at its expiry.
@@ -371,6 +396,7 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
             },
           },
           usage,
+          capReservationId,
         })
       } catch (err) {
         book.applyDebit(hold.accountId, -charge)

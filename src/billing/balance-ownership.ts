@@ -1,4 +1,9 @@
-import { tryTakeSessionLock, type Dialect, type SessionLock } from '../storage/index.js'
+import {
+  tryTakeFileLock,
+  tryTakeSessionLock,
+  type Dialect,
+  type SessionLock,
+} from '../storage/index.js'
 import type { HoldStrategy } from './balance-holds.js'
 
 /** The advisory lock's name: one per PostgreSQL schema (see `tryTakeSessionLock`). */
@@ -6,11 +11,12 @@ const BALANCES_LOCK = 'ferry:balances'
 
 /** Raised at start when this process's hold strategy cannot share the database's balances. */
 export class BalancesOwnedElsewhereError extends Error {
-  constructor(strategy: HoldStrategy) {
+  constructor(strategy: HoldStrategy, ownerPid?: number) {
+    const owner = ownerPid !== undefined && ownerPid > 0 ? ` (process ${ownerPid})` : ''
     super(
       strategy === 'memory'
-        ? 'another Ferry process owns the balances of this database; set billing.holds: database (on every process) to run several'
-        : 'a Ferry process with billing.holds: memory owns the balances of this database; stop it, or set billing.holds: database on every process',
+        ? `another Ferry process${owner} owns the balances of this database; set billing.holds: database (on every process) to run several`
+        : `a Ferry process with billing.holds: memory${owner} owns the balances of this database; stop it, or set billing.holds: database on every process`,
     )
     this.name = 'BalancesOwnedElsewhereError'
   }
@@ -27,7 +33,9 @@ export interface BalanceOwnership {
  * exclusively; `database`-strategy processes take it shared. So a second memory process, or a
  * memory process beside database ones (it would ignore their stored holds and release them at
  * start), is refused at start with `BalancesOwnedElsewhereError`, while any number of database
- * processes run together. SQLite: one process by construction (no lock; `--workers` refuses).
+ * processes run together. SQLite: a `memory` process takes the lock file `<database file>.lock`
+ * (its process id), so a second `ferry start` on the same file is refused at start too; a
+ * `database` process is refused beside a live memory owner (it does not take the file).
  *
  * The lock lives on its own connection. When that connection drops (PostgreSQL restarted) the
  * lock is gone: `onLost` hears it, and it is taken again every `retryMs` until it is held
@@ -36,6 +44,8 @@ export interface BalanceOwnership {
 export async function claimBalanceOwnership(options: {
   dialect: Dialect
   connectionString: string | undefined
+  /** SQLite: the database file (DatabaseHandle.location); its lock file sits beside it. */
+  sqlitePath?: string
   strategy: HoldStrategy
   retryMs?: number
   onLost?: (err: unknown) => void
@@ -43,6 +53,13 @@ export async function claimBalanceOwnership(options: {
   onTakenOver?: (err: BalancesOwnedElsewhereError) => void
 }): Promise<BalanceOwnership> {
   const { connectionString } = options
+  // `:memory:` is private to its process: nothing to share, nothing to lock.
+  if (
+    options.dialect === 'sqlite' &&
+    options.sqlitePath !== undefined &&
+    options.sqlitePath !== ':memory:'
+  )
+    return claimSqliteOwnership(`${options.sqlitePath}.lock`, options.strategy)
   if (options.dialect !== 'postgres' || connectionString === undefined)
     return { release: () => Promise.resolve() }
   const retryMs = options.retryMs ?? 1000
@@ -90,6 +107,20 @@ export async function claimBalanceOwnership(options: {
       clearTimeout(retryTimer)
       await lock?.release()
       lock = null
+    },
+  }
+}
+
+/** SQLite (one machine): an exclusive lock file for a memory owner, checked by database ones. */
+function claimSqliteOwnership(lockPath: string, strategy: HoldStrategy): BalanceOwnership {
+  const lock = tryTakeFileLock(lockPath)
+  if (!('release' in lock)) throw new BalancesOwnedElsewhereError(strategy, lock.heldByPid)
+  // A database-strategy process only checks: it shares the balances with others like it.
+  if (strategy === 'database') lock.release()
+  return {
+    release: () => {
+      lock.release()
+      return Promise.resolve()
     },
   }
 }

@@ -75,9 +75,10 @@ export interface Billing {
   sweep(): Promise<{ holdsReleased: number; creditsExpired: number }>
   /**
    * Record the usage event of a request that settles nothing (unpriced, or refused before a
-   * hold): batched with the settlements, resolved once durable.
+   * hold): batched with the settlements, resolved once durable. `capReservationId`: the
+   * monthly cap reservation it ends, released in the same transaction.
    */
-  recordUsage(usage: UsageDraft): Promise<void>
+  recordUsage(usage: UsageDraft, options?: { capReservationId?: string | null }): Promise<void>
   /** Stop the reaper and wait until every submitted settlement is committed. */
   stop(): Promise<void>
 }
@@ -175,8 +176,12 @@ export function createBilling(deps: {
       await ready()
       return sweep()
     },
-    recordUsage: async (usage) => {
-      await writer.submit({ settlement: null, usage })
+    recordUsage: async (usage, options) => {
+      await writer.submit({
+        settlement: null,
+        usage,
+        capReservationId: options?.capReservationId ?? null,
+      })
     },
     stop: async () => {
       stopped = true

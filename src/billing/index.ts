@@ -52,6 +52,7 @@ export {
 } from './billing-errors.js'
 export {
   HOLD_STRATEGIES,
+  type AlongsideHold,
   type BalanceHolds,
   type Hold,
   type HoldState,

@@ -43,12 +43,24 @@ export interface SettlementItem {
 export interface RequestRecord {
   settlement: SettlementItem | null
   usage: UsageDraft | null
+  /**
+   * A monthly cap reservation (src/budgets) this record ends: handed to `onUsageRows` in the
+   * same transaction, which releases it as the usage it reserved for is counted.
+   */
+  capReservationId?: string | null
 }
 
 export type SettlementWriter = GroupCommit<RequestRecord, LedgerEntry | null>
 
-/** Hears the usage rows of a batch inside its transaction (the webhook outbox enqueues them). */
-export type UsageRowsHook = (trx: Db, rows: readonly UsageEventsTable[]) => Promise<void>
+/**
+ * Hears the usage rows of a batch inside its transaction (the webhook outbox enqueues them; the
+ * shared monthly totals count them and release `capReservationIds`, the reservations they end).
+ */
+export type UsageRowsHook = (
+  trx: Db,
+  rows: readonly UsageEventsTable[],
+  capReservationIds: readonly string[],
+) => Promise<void>
 
 export interface SettlementWriterDeps {
   db: Db
@@ -103,7 +115,11 @@ async function commitRecords(
       )
     }
     await insertUsageEvents(trx, usageRows)
-    if (usageRows.length > 0 && deps.onUsageRows) await deps.onUsageRows(trx, usageRows)
+    const capReservationIds = records.flatMap((r) =>
+      r.capReservationId ? [r.capReservationId] : [],
+    )
+    if ((usageRows.length > 0 || capReservationIds.length > 0) && deps.onUsageRows)
+      await deps.onUsageRows(trx, usageRows, capReservationIds)
     return results
   })
 }

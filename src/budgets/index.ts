@@ -68,3 +68,17 @@ export {
   type WebhookSender,
   type WebhookSenderOptions,
 } from './budget-webhook.js'
+export {
+  enforcedMonthlyLimits,
+  hasMonthlyLimits,
+  monthlyRefusalReason,
+  type EnforcedMonthlyLimits,
+} from './monthly-limits.js'
+export {
+  MonthlyLimitReachedError,
+  createSharedMonthTotals,
+  type LimitedScope,
+  type MonthlyReservation,
+  type ScopeTotals,
+  type SharedMonthTotals,
+} from './shared-month-totals.js'

@@ -18,6 +18,7 @@ export async function openServices(
     database: runtime.database,
     databaseUrl: runtime.config.database.url,
     redisUrl: runtime.config.redis.url,
+    redisKeyPrefix: runtime.config.redis.keyPrefix,
     clock: systemClock,
   })
   let services: ReturnType<typeof createServices>

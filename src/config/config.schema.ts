@@ -117,6 +117,15 @@ export const ConfigSchema = z
           .string()
           .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
           .optional(),
+        /**
+         * @default 'ferry:' — prefixes every Redis key and channel Ferry uses (rate-limit
+         * counters `<prefix>rl:…`, the invalidation channel `<prefix>cache-invalidation`), so two
+         * deployments can share one Redis. The same on every process of one deployment.
+         */
+        keyPrefix: z
+          .string()
+          .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1 to 64 printable characters, no spaces')
+          .default('ferry:'),
       })
       .strict()
       .prefault({}),

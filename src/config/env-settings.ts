@@ -20,6 +20,7 @@ export const ENV_SETTINGS = [
   { env: 'FERRY_MIGRATE_ON_START', path: ['database', 'migrateOnStart'], kind: 'bool' },
   { env: 'FERRY_SQLITE_BUSY_TIMEOUT_MS', path: ['database', 'sqliteBusyTimeoutMs'], kind: 'int' },
   { env: 'FERRY_REDIS_URL', path: ['redis', 'url'], kind: 'string', secret: true },
+  { env: 'FERRY_REDIS_KEY_PREFIX', path: ['redis', 'keyPrefix'], kind: 'string' },
   { env: 'FERRY_MASTER_KEY', path: ['masterKey'], kind: 'string', secret: true },
   { env: 'FERRY_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
   { env: 'FERRY_SHUTDOWN_GRACE_MS', path: ['shutdown', 'graceMs'], kind: 'int' },

@@ -9,11 +9,16 @@ import type {
 import { InsufficientQuotaError } from '../billing/index.js'
 import {
   BudgetBlockedError,
+  MonthlyLimitReachedError,
   decideBudget,
+  hasMonthlyLimits,
   mostSevereDecision,
   type BudgetBook,
   type BudgetDecision,
   type BudgetPolicyRef,
+  type LimitedScope,
+  type MonthlyReservation,
+  type SharedMonthTotals,
 } from '../budgets/index.js'
 import type { Clock } from '../lib/clock.js'
 import type { RateLimits } from '../organizations/index.js'
@@ -23,7 +28,7 @@ import type { PlannedTarget } from '../routing/index.js'
 import type { UsageDraft } from '../usage/index.js'
 import { requestTokenBounds } from './estimate-tokens.js'
 import type { GatewayEndpoint } from './gateway-endpoint.js'
-import { createMonthToDate, type MonthToDate } from './month-to-date.js'
+import { createMonthToDate, monthOf, type MonthToDate } from './month-to-date.js'
 
 /** What metering needs from the rest of Ferry (built once in createServices). */
 export interface RequestMeteringDeps {
@@ -45,9 +50,15 @@ export interface RequestMeteringDeps {
    * Writes the usage event of a request that settles nothing (billing.recordUsage): resolves
    * once durable. Settled requests write theirs in the settlement's transaction.
    */
-  recordUsage: (usage: UsageDraft) => Promise<void>
+  recordUsage: (usage: UsageDraft, options?: { capReservationId?: string | null }) => Promise<void>
   /** Month-to-date totals for monthly caps (seeded at start). @default a fresh, empty one */
   monthToDate?: MonthToDate
+  /**
+   * Monthly caps counted in the database, shared by every process (`billing.holds: database`):
+   * a scope with monthly limits reads its totals there and reserves each request on them with
+   * its hold. Absent (one process): the in-process `monthToDate` decides alone.
+   */
+  sharedMonthTotals?: SharedMonthTotals
 }
 
 /** The caller's side of a request, as metering sees it. */
@@ -79,6 +90,11 @@ export interface MeteredRequest {
   /** The price table version(s) in force, or null on an unpriced deployment. */
   readonly priceVersion: string | null
   readonly heldMicros: Micros
+  /**
+   * How long placing the hold took (with its monthly cap reservation), in milliseconds; null
+   * when nothing was held. For the access log: the ledger's share of the request's latency.
+   */
+  readonly holdMs: number | null
   /**
    * Output tokens the hold covers now, when the request set no limit and its hold is a window
    * (null otherwise: the hold already covers everything the request may produce).
@@ -166,11 +182,21 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
         : 0n
       const balanceMicros =
         prices.size > 0 ? await deps.holds.available(organizationId, caller.environment) : null
+      const shared = deps.sharedMonthTotals
+      const month = monthOf(deps.clock.nowMs())
+      const limited = shared === undefined ? [] : limitedScopes(policies, caller)
+      const sharedTotals =
+        shared !== undefined && limited.length > 0
+          ? await shared.totals(
+              month,
+              limited.map((s) => s.scope),
+            )
+          : null
       const decide = (policy: BudgetPolicyRef | null, scope: string) =>
         decideBudget({
           policy,
           balanceMicros,
-          monthToDate: monthToDate.totals(scope),
+          monthToDate: sharedTotals?.get(scope) ?? monthToDate.totals(scope),
           estimatedCostMicros: priced.holdMicros,
           estimatedTokens,
         })
@@ -188,17 +214,59 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           bounds,
         })
       const { holdMicros } = priced
+      const isPriced = priced.prices.size > 0
+      // Several processes: the request's maximum cost and tokens are reserved on its scopes'
+      // monthly totals in the hold's own transaction, so no two processes both fit one last
+      // request under a cap.
+      const reservation: MonthlyReservation | null =
+        shared !== undefined && limited.length > 0
+          ? shared.draft({
+              month,
+              scopes: limited,
+              spendMicros: isPriced ? holdMicros : 0n,
+              tokens: estimatedTokens,
+            })
+          : null
+      const blockedBy = (err: unknown): unknown => {
+        if (!(err instanceof MonthlyLimitReachedError)) return err
+        const policy = err.scope.startsWith('key:') ? policies.key : policies.organization
+        return new BudgetBlockedError(err.reason, {
+          policyVersion: policy?.version ?? null,
+          budgetPolicyId: policy?.budgetPolicyId ?? null,
+        })
+      }
 
       let hold: Hold | null = null
-      if (priced.prices.size > 0) {
-        const placed = await deps.holds.place({
-          organizationId,
-          environment: caller.environment,
-          amountMicros: holdMicros,
-          requestId: caller.requestId,
-        })
+      let holdMs: number | null = null
+      if (isPriced) {
+        // performance.now(): sub-millisecond, and a duration, not an instant (no clock needed).
+        const startedAt = performance.now()
+        const placed = await deps.holds
+          .place({
+            organizationId,
+            environment: caller.environment,
+            amountMicros: holdMicros,
+            requestId: caller.requestId,
+            ...(shared !== undefined && reservation !== null
+              ? { alongside: (trx) => shared.reserveIn(trx, reservation) }
+              : {}),
+          })
+          .catch((err: unknown) => {
+            throw blockedBy(err)
+          })
+        holdMs = performance.now() - startedAt
         if (!placed.ok) throw new InsufficientQuotaError()
         hold = placed
+      } else if (shared !== undefined && reservation !== null)
+        await shared.reserve(reservation).catch((err: unknown) => {
+          throw blockedBy(err)
+        })
+      const capReservationId = reservation?.reservationId ?? null
+      /** The usage event, which releases the reservation in its transaction; else release it. */
+      const recordEnd = async (usage: UsageDraft | null) => {
+        if (usage !== null) await deps.recordUsage(usage, { capReservationId })
+        else if (shared !== undefined && capReservationId !== null)
+          await shared.release(capReservationId)
       }
 
       let settled = false
@@ -210,6 +278,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       return {
         decision,
         priceVersion,
+        holdMs,
         get heldMicros() {
           return heldNow
         },
@@ -221,8 +290,26 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
             const cost = maxCost({ price, promptTokens: 0, maxOutputTokens: windowTokens })
             if (cost > windowCost) windowCost = cost
           }
-          const extended = await hold.extend(windowCost)
-          if (!extended.ok) return false
+          const extended = await hold
+            .extend(
+              windowCost,
+              shared !== undefined && reservation !== null
+                ? {
+                    alongside: (trx) =>
+                      shared.growIn(trx, {
+                        reservation,
+                        spendMicros: windowCost,
+                        tokens: BigInt(windowTokens),
+                      }),
+                  }
+                : {},
+            )
+            .catch((err: unknown) => {
+              // A monthly limit reached mid-stream ends the stream like a spent balance.
+              if (err instanceof MonthlyLimitReachedError) return null
+              throw err
+            })
+          if (extended === null || !extended.ok) return false
           covered += windowTokens
           heldNow += windowCost
           return true
@@ -233,12 +320,12 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           const { end, usage } = resolveAbandoned(given, givenUsage, () => bounds().promptTokens)
           if (hold === null) {
             if ('usage' in end) monthToDate.add(caller, { usage: end.usage, costMicros: 0n })
-            if (usage !== null) await deps.recordUsage(usage)
+            await recordEnd(usage)
             return { costMicros: null, entry: null }
           }
           if (end.outcome === 'not_dispatched') {
             await deps.holds.release(hold)
-            if (usage !== null) await deps.recordUsage(usage)
+            await recordEnd(usage)
             return { costMicros: 0n, entry: null }
           }
           if (end.outcome === 'upstream_failed_no_output') {
@@ -247,6 +334,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
               outcome: 'upstream_failed_no_output',
               costMicros: 0n,
               usage,
+              capReservationId,
             })
             return { costMicros: 0n, entry }
           }
@@ -275,6 +363,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
               budgetDecision: decision.decision,
             },
             usage,
+            capReservationId,
           })
           const charged = entry === null ? 0n : -entry.amountMicros
           monthToDate.add(caller, { usage: end.usage, costMicros: charged > 0n ? charged : 0n })
@@ -293,6 +382,19 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       }
     },
   }
+}
+
+/** The request's budget scopes whose policy sets a monthly limit (key first, as decided). */
+function limitedScopes(
+  policies: { key: BudgetPolicyRef | null; organization: BudgetPolicyRef | null },
+  caller: { organizationId: string; keyId: string },
+): LimitedScope[] {
+  const scopes: LimitedScope[] = []
+  if (policies.key !== null && hasMonthlyLimits(policies.key.content))
+    scopes.push({ scope: `key:${caller.keyId}`, policy: policies.key.content })
+  if (policies.organization !== null && hasMonthlyLimits(policies.organization.content))
+    scopes.push({ scope: `org:${caller.organizationId}`, policy: policies.organization.content })
+  return scopes
 }
 
 type SettledEnd = Exclude<MeteredEnd, { outcome: 'abandoned' }>

@@ -17,6 +17,8 @@ export function createInvalidationFor(options: {
   database: DatabaseHandle
   databaseUrl: string | undefined
   redisUrl: string | undefined
+  /** `redis.keyPrefix`: the pub/sub channel is `<prefix>cache-invalidation`. @default 'ferry:' */
+  redisKeyPrefix?: string
   clock: Clock
   onError?: InvalidationErrorHandler
 }): CacheInvalidation {
@@ -25,7 +27,11 @@ export function createInvalidationFor(options: {
   if (!options.redisUrl) return database
   const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
   redis.on('error', onError)
-  const transport = createRedisPubSubInvalidation({ redis, onError })
+  const transport = createRedisPubSubInvalidation({
+    redis,
+    onError,
+    channel: `${options.redisKeyPrefix ?? 'ferry:'}cache-invalidation`,
+  })
   // Redis carries invalidations fast; the database's transport carries them too, so a Redis
   // outage delays no revocation (docs/scale-out.md).
   return combineInvalidations(

@@ -10,6 +10,8 @@ import { createRedisRateLimiter, type RateLimitFallbackEvent } from './redis-rat
  */
 export function createRateLimiterFor(options: {
   redisUrl: string | undefined
+  /** `redis.keyPrefix`: counters are `<prefix>rl:…`. @default 'ferry:' */
+  redisKeyPrefix?: string
   clock: Clock
   onFallback?: (event: RateLimitFallbackEvent) => void
   onRecovered?: () => void
@@ -21,6 +23,7 @@ export function createRateLimiterFor(options: {
   const limiter = createRedisRateLimiter({
     redis,
     clock: options.clock,
+    keyPrefix: `${options.redisKeyPrefix ?? 'ferry:'}rl:`,
     ...(options.onFallback ? { onFallback: options.onFallback } : {}),
     ...(options.onRecovered ? { onRecovered: options.onRecovered } : {}),
   })

@@ -9,6 +9,7 @@ import type { ProviderAccountsTable } from '../provider-accounts/provider-accoun
 import type { RoutePoliciesTable } from '../routing/route-policies.table.js'
 import type { PriceTablesTable } from '../pricing/price-tables.table.js'
 import type { BudgetTables } from '../budgets/budget-policies.table.js'
+import type { MonthTotalsTables } from '../budgets/month-totals.table.js'
 import type { SettingsTable } from './settings.table.js'
 import type { UsageTables } from '../usage/usage.table.js'
 import type { OutboxTables } from '../outbox/outbox.table.js'
@@ -22,6 +23,7 @@ export interface Database
     AdminTables,
     LedgerTables,
     BudgetTables,
+    MonthTotalsTables,
     UsageTables,
     OutboxTables,
     RequestLogTables {

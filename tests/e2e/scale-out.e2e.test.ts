@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { EMPTY_BUDGET_POLICY, type BudgetPolicyContent } from '../../src/budgets/index.js'
 import { PriceRowsSchema } from '../../src/pricing/index.js'
 import { SETUP_AUDIT } from '../support/admin-harness.js'
 import { SETUP_BILLING_ACTOR, idempotencyKey } from '../support/billing-fixtures.js'
@@ -10,12 +11,13 @@ import { buildTestApp, TEST_MASTER_KEY } from '../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
 
 /**
- * Issue #10: two `ferry start` processes on one PostgreSQL schema and one Redis behave as one
- * gateway. Concurrent traffic through both never spends more than the balance; concurrent admin
- * writes through both leave one gapless audit chain that verifies; a key revoked on one is
- * refused by the other within a second; each background job runs once, not once per process;
- * and a process killed with SIGKILL mid-load has its holds released by the survivor's reaper
- * without losing the usage of any completed response.
+ * Issue #10: three `ferry start` processes on one PostgreSQL schema and one Redis behave as one
+ * gateway. Concurrent traffic through all of them never spends more than the balance, nor past
+ * a hard monthly cap or a blocking monthly token limit; concurrent admin writes leave one
+ * gapless audit chain that verifies; a key revoked on one is refused by another within a
+ * second; each background job runs once, not once per process; and a process killed with
+ * SIGKILL mid-load has its holds released by the survivors' reaper without losing the usage of
+ * any completed response.
  */
 const PRICES = PriceRowsSchema.parse([
   { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
@@ -26,9 +28,16 @@ const HOLD_TTL_MS = 2_000
 const REAPER_INTERVAL_MS = 300
 const CHECKPOINT_INTERVAL_MS = 1_000
 
+/** Requests the monthly-limited organizations' caps cover, at most. */
+const MONTHLY_COVERED = 4
+const CHAT_MAX_TOKENS = 16
+
 interface Prepared {
   capped: { organizationId: string; secret: string }
   funded: { organizationId: string; secret: string }
+  /** A hard monthly cap, and a blocking monthly token limit, that cover MONTHLY_COVERED requests. */
+  hardCapped: { organizationId: string; secret: string; hardCapMicros: bigint }
+  tokenLimited: { organizationId: string; secret: string; monthlyTokenLimit: bigint }
   adminToken: string
 }
 
@@ -54,6 +63,45 @@ async function prepare(testDb: TestDb): Promise<Prepared> {
   }
   const capped = await fund('Capped', SMALL_FUNDS)
   const funded = await fund('Funded', LARGE_FUNDS)
+  // What one request (the `chat` below, all of its max_tokens used) reserves and then uses.
+  await built.services.priceBook.reload()
+  await built.app.ready()
+  const probe = await fund('Probe', LARGE_FUNDS)
+  const probed = await built.app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${probe.secret}` },
+    payload: chatBody({ model: FULL_MODEL, stream: false }),
+  })
+  const usage = probed.json<{ usage: { prompt_tokens: number; completion_tokens: number } }>().usage
+  const holdMicros = BigInt(
+    built.logs.records().findLast((r) => r.requestId === probed.headers['x-request-id'])
+      ?.heldMicros as string,
+  )
+  const costMicros = BigInt(usage.prompt_tokens) + 2n * BigInt(usage.completion_tokens)
+  const tokens = BigInt(usage.prompt_tokens + usage.completion_tokens)
+  const reservedTokens = holdMicros - 2n * BigInt(CHAT_MAX_TOKENS) + BigInt(CHAT_MAX_TOKENS)
+  // n − 1 requests used, plus the last one's whole reservation.
+  const covering = (used: bigint, reserved: bigint) => BigInt(MONTHLY_COVERED - 1) * used + reserved
+  const limited = async (name: string, content: Partial<BudgetPolicyContent>) => {
+    const customer = await fund(name, LARGE_FUNDS)
+    await admin.budgetPolicies.publish(SETUP_AUDIT, {
+      organizationId: customer.organizationId,
+      keyId: null,
+      content: { ...EMPTY_BUDGET_POLICY, ...content },
+    })
+    return customer
+  }
+  const hardCapMicros = covering(costMicros, holdMicros)
+  const hardCapped = {
+    ...(await limited('Hard capped', { hardCapMicros, overage: 'allow' })),
+    hardCapMicros,
+  }
+  const monthlyTokenLimit = covering(tokens, reservedTokens)
+  const tokenLimited = {
+    ...(await limited('Token limited', { monthlyTokenLimit, overage: 'block' })),
+    monthlyTokenLimit,
+  }
   const owner = await admin.users.createAdmin(
     { audit: SETUP_AUDIT },
     { email: 'owner@example.com', role: 'owner', password: 'correct horse battery staple' },
@@ -63,7 +111,19 @@ async function prepare(testDb: TestDb): Promise<Prepared> {
     name: 'scale-out test',
   })
   await built.app.close()
-  return { capped, funded, adminToken: token }
+  return { capped, funded, hardCapped, tokenLimited, adminToken: token }
+}
+
+/** Uses all of its max_tokens: a request then costs what it reserved, or a little less. */
+const FULL_MODEL = `mock?completionTokens=${CHAT_MAX_TOKENS}`
+
+function chatBody(request: { model: string; stream: boolean }) {
+  return {
+    model: request.model,
+    messages: [{ role: 'user', content: 'Hello there.' }],
+    max_tokens: CHAT_MAX_TOKENS,
+    stream: request.stream,
+  }
 }
 
 type Outcome = { status: number; code: string | null; requestId: string | null; complete: boolean }
@@ -77,12 +137,7 @@ async function chat(
   const response = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model,
-      messages: [{ role: 'user', content: 'Hello there.' }],
-      max_tokens: 16,
-      stream,
-    }),
+    body: JSON.stringify(chatBody({ model, stream })),
   })
   const body = await response.text()
   const requestId = response.headers.get('x-request-id')
@@ -127,12 +182,14 @@ async function settledWithin<T>(probe: () => Promise<T>, done: (value: T) => boo
 
 const canRun = testDialects().includes('postgres') && inject('redisAvailable')
 
-describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway', () => {
+describe.runIf(canRun)('postgres + Redis: three ferry processes act as one gateway', () => {
   let testDb: TestDb
   let prepared: Prepared
   let env: NodeJS.ProcessEnv
   let a: FerryProcess & { url: string }
   let b: FerryProcess & { url: string }
+  let c: FerryProcess & { url: string }
+  const urls = () => [a.url, b.url, c.url]
   let startedAtMs: number
   const running: FerryProcess[] = []
 
@@ -160,11 +217,12 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
       FERRY_LOG_LEVEL: 'warn',
     }
     startedAtMs = Date.now()
-    ;[a, b] = await Promise.all([
+    ;[a, b, c] = await Promise.all([
+      startFerry([], { env: { ...env, FERRY_LOG_LEVEL: 'info' }, timeoutMs: 90_000 }),
       startFerry([], { env: { ...env, FERRY_LOG_LEVEL: 'info' }, timeoutMs: 90_000 }),
       startFerry([], { env: { ...env, FERRY_LOG_LEVEL: 'info' }, timeoutMs: 90_000 }),
     ])
-    running.push(a, b)
+    running.push(a, b, c)
   }, 120_000)
 
   afterAll(async () => {
@@ -173,12 +231,12 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
     await testDb?.destroy()
   })
 
-  it('never admits more than the balance covers, across both processes', async () => {
+  it('never admits more than the balance covers, across the three processes', async () => {
     const { organizationId, secret } = prepared.capped
     const outcomes: Outcome[] = []
     const worker = async (n: number) => {
       for (let i = 0; i < 200; i++) {
-        const url = (n + i) % 2 === 0 ? a.url : b.url
+        const url = urls()[(n + i) % 3]!
         const outcome = await chat(url, secret, { model: 'mock', stream: (n + i) % 3 === 0 })
         outcomes.push(outcome)
         if (outcome.code === 'insufficient_quota' && i > 10) return
@@ -205,7 +263,62 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
     expect(new Set(charges.map((c) => c.request_id)).size).toBe(charges.length)
   })
 
-  it('keeps one gapless audit chain that verifies after concurrent admin writes through both', async () => {
+  /** `count` requests at once, spread over the three processes. */
+  async function burst(secret: string, count: number): Promise<Outcome[]> {
+    return Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        chat(urls()[i % 3]!, secret, { model: FULL_MODEL, stream: i % 4 === 0 }),
+      ),
+    )
+  }
+  const usageOf = async (organizationId: string) => {
+    const rows = await testDb.db
+      .selectFrom('usage_events')
+      .select(['cost_micros', 'prompt_tokens', 'completion_tokens'])
+      .where('organization_id', '=', organizationId)
+      .execute()
+    return {
+      served: rows.filter((r) => r.completion_tokens > 0).length,
+      spendMicros: rows.reduce((s, r) => s + r.cost_micros, 0n),
+      tokens: rows.reduce((s, r) => s + BigInt(r.prompt_tokens + r.completion_tokens), 0n),
+    }
+  }
+  const reservedOn = async (scope: string) =>
+    testDb.db
+      .selectFrom('budget_month_totals')
+      .select(['reserved_spend_micros', 'reserved_tokens'])
+      .where('scope', '=', scope)
+      .executeTakeFirstOrThrow()
+
+  it('never admits past a hard monthly cap, across the three processes', async () => {
+    const { organizationId, secret, hardCapMicros } = prepared.hardCapped
+    const outcomes = [...(await burst(secret, 18)), ...(await burst(secret, 6))]
+    const admitted = outcomes.filter((o) => o.status === 200)
+    expect(outcomes.filter((o) => o.status !== 200 && o.code !== 'insufficient_quota')).toEqual([])
+    expect(admitted.length).toBeGreaterThan(0)
+    expect(admitted.length).toBeLessThanOrEqual(MONTHLY_COVERED)
+    const used = await usageOf(organizationId)
+    expect(used.served).toBe(admitted.length)
+    expect(used.spendMicros).toBeLessThanOrEqual(hardCapMicros)
+    expect(await reservedOn(`org:${organizationId}`)).toEqual({
+      reserved_spend_micros: 0n,
+      reserved_tokens: 0n,
+    })
+  })
+
+  it('never admits past a blocking monthly token limit, across the three processes', async () => {
+    const { organizationId, secret, monthlyTokenLimit } = prepared.tokenLimited
+    const outcomes = [...(await burst(secret, 18)), ...(await burst(secret, 6))]
+    const admitted = outcomes.filter((o) => o.status === 200)
+    expect(outcomes.filter((o) => o.status !== 200 && o.code !== 'insufficient_quota')).toEqual([])
+    expect(admitted.length).toBeGreaterThan(0)
+    expect(admitted.length).toBeLessThanOrEqual(MONTHLY_COVERED)
+    const used = await usageOf(organizationId)
+    expect(used.served).toBe(admitted.length)
+    expect(used.tokens).toBeLessThanOrEqual(monthlyTokenLimit)
+  })
+
+  it('keeps one gapless audit chain that verifies after concurrent admin writes through all', async () => {
     const { organizationId } = prepared.funded
     const createKey = async (url: string, n: number) => {
       const response = await fetch(`${url}/admin/v1/orgs/${organizationId}/keys`, {
@@ -219,7 +332,7 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
       return response.status
     }
     const statuses = await Promise.all(
-      Array.from({ length: 40 }, (_, n) => createKey(n % 2 === 0 ? a.url : b.url, n)),
+      Array.from({ length: 40 }, (_, n) => createKey(urls()[n % 3]!, n)),
     )
     expect(statuses.every((s) => s === 201)).toBe(true)
 
@@ -267,6 +380,8 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
       2_000,
     )
     expect(seen.status).toBe(401)
+    // C never saw the key before; it too refuses it within the second.
+    expect((await chat(c.url, created.secret, { model: 'mock', stream: false })).status).toBe(401)
     expect(Date.now() - revokedAt).toBeLessThan(1_000)
   })
 
@@ -293,24 +408,24 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
     expect(Date.now() - suspendedAt).toBeLessThan(1_000)
   })
 
-  it('runs each background job once per interval across both processes', async () => {
+  it('runs each background job once per interval across the three processes', async () => {
     const elapsedMs = Date.now() - startedAtMs
     const rows = await testDb.db.selectFrom('job_leases').selectAll().execute()
     const runsOf = (name: string) => Number(rows.find((r) => r.job_name === name)?.run_count ?? 0)
-    // Once per process would be about twice these.
+    // Once per process would be about three times these.
     expect(runsOf('billing.sweep')).toBeGreaterThan(0)
     expect(runsOf('billing.sweep')).toBeLessThanOrEqual(elapsedMs / REAPER_INTERVAL_MS + 2)
     expect(runsOf('audit.checkpoints')).toBeLessThanOrEqual(elapsedMs / CHECKPOINT_INTERVAL_MS + 1)
     expect(runsOf('request_logs.purge')).toBe(1) // due at start, then hourly
   })
 
-  it('releases a SIGKILLed process’s holds by the survivor’s reaper and loses no completed usage', async () => {
+  it('releases a SIGKILLed process’s holds by the survivors’ reaper and loses no completed usage', async () => {
     const { organizationId, secret } = prepared.funded
     const completed: string[] = []
     let stop = false
     const worker = async (n: number) => {
       for (let i = 0; !stop && i < 500; i++) {
-        const url = n % 2 === 0 ? a.url : b.url
+        const url = urls()[n % 3]!
         const stream = i % 2 === 0
         const model = stream ? 'mock?completionTokens=8&chunkDelayMs=40' : 'mock'
         const outcome = await chat(url, secret, { model, stream }).catch(() => null)
@@ -323,7 +438,7 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
       await new Promise((r) => setTimeout(r, 20))
     b.child.kill('SIGKILL')
     await b.exited
-    // Requests in flight on B when it died leave stored holds open, until the reaper on A.
+    // Requests in flight on B when it died leave stored holds open, until the reaper on A or C.
     stop = true
     await Promise.all(workers)
     expect(completed.length).toBeGreaterThan(30)
@@ -340,7 +455,7 @@ describe.runIf(canRun)('postgres + Redis: two ferry processes act as one gateway
       .select('hold_id')
       .where('status', '=', 'expired')
       .execute()
-    expect(reaped.length).toBeGreaterThan(0) // B's in-flight holds, released by A
+    expect(reaped.length).toBeGreaterThan(0) // B's in-flight holds, released by A or C
 
     const recorded = new Set(
       (

@@ -219,6 +219,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
       budgetPolicyVersion: metered.decision.policyVersion,
       priceTableVersion: metered.priceVersion,
       heldMicros: metered.heldMicros.toString(),
+      ...(metered.holdMs !== null ? { holdMs: Math.round(metered.holdMs * 1000) / 1000 } : {}),
     }
   }
   const settleMoney = meterSettler(metered, request)

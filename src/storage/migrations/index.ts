@@ -13,6 +13,7 @@ import * as m0011 from './0011-usage-events.js'
 import * as m0012 from './0012-outbox.js'
 import * as m0013 from './0013-request-logs.js'
 import * as m0014 from './0014-job-leases.js'
+import * as m0015 from './0015-budget-month-totals.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -33,4 +34,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-outbox': m0012,
   '0013-request-logs': m0013,
   '0014-job-leases': m0014,
+  '0015-budget-month-totals': m0015,
 }
