@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Db } from '../storage/index.js'
 import type { Organization, OrganizationStatus, RateLimits } from './organization.js'
 import type { OrganizationsTable } from './organizations.table.js'
@@ -68,10 +68,14 @@ export async function findOrganizations(
   let query = db.selectFrom('organizations').selectAll()
   if (filters.search) {
     const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    // ESCAPE names the backslash explicitly: PostgreSQL assumes it, SQLite has no default, and
+    // without it a search for `%` or `_` found nothing on SQLite (issue 11's fuzz suite).
+    const contains = (column: 'name' | 'external_id') =>
+      sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`
     query = query.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['name']), 'like', eb.val(pattern)),
-        eb(eb.fn('lower', ['external_id']), 'like', eb.val(pattern)),
+        contains('name'),
+        contains('external_id'),
         eb('organization_id', '=', filters.search!),
       ]),
     )

@@ -186,4 +186,6 @@ export const INVALID_REQUEST_IDS = [
   'req_%00',
   '../../etc/passwd',
   '<script>alert(1)</script>',
+  'req_ok\r\nX-Injected: 1',
+  'req_ok\nSet-Cookie: ferry_admin_session=stolen',
 ] as const
