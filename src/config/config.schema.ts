@@ -97,7 +97,7 @@ export const ConfigSchema = z
       })
       .strict()
       .refine((server) => server.requestTimeoutMs >= server.headersTimeoutMs, {
-        message: 'requestTimeoutMs must be at least headersTimeoutMs',
+        message: 'must be at least server.headersTimeoutMs',
         path: ['requestTimeoutMs'],
       })
       .prefault({}),
