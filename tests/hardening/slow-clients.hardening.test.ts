@@ -38,6 +38,7 @@ let app: FastifyInstance
 let testDb: TestDb
 let port: number
 let secret: string
+let ownerToken: string
 
 beforeAll(async () => {
   testDb = await createTestDb('sqlite')
@@ -48,6 +49,14 @@ beforeAll(async () => {
     organizationId,
     name: 'slow clients',
     environment: 'live',
+  }))
+  const owner = await admin.users.createAdmin(
+    { audit: SETUP_AUDIT },
+    { email: 'owner@slow.example', role: 'owner', password: 'correct horse battery slow' },
+  )
+  ;({ token: ownerToken } = await admin.tokens.createToken(SETUP_AUDIT, {
+    adminId: owner.adminId,
+    name: 'slow owner',
   }))
   app = built.app
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -233,7 +242,58 @@ const MALFORMED_HTTP: Record<string, string> = {
     'POST /v1/chat/completions HTTP/1.1\r\nHost: ferry\r\nContent-Length: -1\r\n\r\n',
 }
 
+/**
+ * Path traversal as raw bytes (an HTTP client, and app.inject, would resolve the dot segments
+ * before sending): the router must not resolve them into another route.
+ */
+const RAW_TRAVERSALS = [
+  '/admin/v1/orgs/../admins',
+  '/admin/v1/orgs/./../admins',
+  '/admin/v1/orgs/..%2fadmins',
+  '/admin/v1/orgs/%2e%2e/admins',
+  '/admin/v1/orgs/%2e%2e%2f%2e%2e%2fadmin-tokens',
+  '/v1/models/../../admin/v1/admins',
+  '/v1/models/..%2f..%2fadmin%2fv1%2fadmins',
+  '/v1/../admin/v1/admins',
+  '/v1/models/%00',
+  '/v1/models/mock%00',
+  '/admin/v1/orgs/..\\admins',
+]
+
 describe('malformed HTTP and header injection on the wire', () => {
+  it('never resolves dot segments of a raw path into another route', async () => {
+    const failures: string[] = []
+    for (const path of RAW_TRAVERSALS) {
+      const c = openRawConnection(port, { failAfterMs: HANG_MS })
+      // Both credentials: whatever route the path reached, authentication would pass.
+      c.write(
+        `GET ${path} HTTP/1.1\r\nHost: ferry\r\nAuthorization: Bearer ${path.startsWith('/v1/') ? secret : ownerToken}\r\nConnection: close\r\n\r\n`,
+      )
+      const outcome = await c.closed
+      let body: unknown
+      try {
+        body = JSON.parse(outcome.body)
+      } catch {
+        body = undefined
+      }
+      const refused =
+        outcome.status !== null &&
+        outcome.status >= 400 &&
+        outcome.status < 500 &&
+        isOpenAIErrorBody(body)
+      if (!refused) failures.push(`${path}: ${outcome.received.slice(0, 160)}`)
+    }
+    recordReliability({
+      area: 'hostile-input',
+      check:
+        'path traversal as raw bytes (dot segments, encoded slashes, NUL) with valid credentials',
+      cases: RAW_TRAVERSALS.length,
+      failures: failures.length,
+      expectation: "4xx in OpenAI's error shape; no other route reached",
+    })
+    expect(failures).toEqual([])
+  })
+
   it("refuses each with a 4xx in OpenAI's shape and never reflects an injected header", async () => {
     const failures: string[] = []
     for (const [name, bytes] of Object.entries(MALFORMED_HTTP)) {
