@@ -80,7 +80,9 @@ export const MALFORMED_JSON: readonly (string | Buffer)[] = [
   '{"a":"\\ud800"}',
   '{"a":"\\u00"}',
   '\u0000',
-  '\ufeff{}',
+  // One leading BOM is allowed (RFC 8259 lets a parser ignore it, and Fastify does); two are not.
+  '\ufeff\ufeff{}',
+  '{}\ufeff',
   'null garbage',
   Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]), // {"a":"<overlong />"}
   Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
