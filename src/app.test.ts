@@ -32,6 +32,18 @@ describe('the app over SQLite', () => {
     expect(res.json()).toMatchObject({ error: { message: 'Invalid URL (POST /v1/nothing)' } })
   })
 
+  it('answers a URL the router cannot decode with a 400 invalid_url, and an over-long ID with a 414', async () => {
+    const bad = await built.app.inject({ url: '/v1/models/%ZZ' })
+    expect(bad.statusCode).toBe(400)
+    expectOpenAIError(bad.json(), { code: 'invalid_url' })
+    expect(bad.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}$/)
+    expect(bad.body).not.toContain('%ZZ')
+    const long = await built.app.inject({ url: `/v1/models/${'x'.repeat(101)}` })
+    expect(long.statusCode).toBe(414)
+    expectOpenAIError(long.json(), { code: 'url_too_long' })
+    expect(long.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}$/)
+  })
+
   it('answers a known URL with the wrong method with a 405 and Allow', async () => {
     const res = await built.app.inject({ method: 'DELETE', url: '/healthz' })
     expect(res.statusCode).toBe(405)

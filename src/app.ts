@@ -6,6 +6,7 @@ import type { Metrics } from './observability/metrics.js'
 import type { Db } from './storage/index.js'
 import { adminApiPlugin, type AdminApiDeps } from './http/admin/admin-api.js'
 import { v1ApiPlugin, type V1Deps } from './http/v1/v1-api.js'
+import { answerClientError, frameworkErrorHandler } from './http/client-errors.js'
 import { registerErrorHandlers } from './http/error-handlers.js'
 import { FERRY_HEADERS } from './http/headers.js'
 import { registerAccessLog } from './http/middleware/access-log.js'
@@ -29,6 +30,18 @@ export interface AppDeps {
   console?: { dir?: string }
 }
 
+/** The longest path segment (an ID in the URL) the router accepts; longer is a 414. */
+const MAX_PARAM_LENGTH = 100
+
+/**
+ * How often Node looks for connections over `headersTimeoutMs` / `requestTimeoutMs`. Node's
+ * default (30 s) would let a slowloris connection outlive a short timeout by that much.
+ */
+function connectionsCheckingIntervalMs(server: Config['server']): number {
+  const shortest = Math.min(server.headersTimeoutMs, server.requestTimeoutMs)
+  return Math.min(30_000, Math.max(100, Math.floor(shortest / 4)))
+}
+
 /**
  * Build the Fastify app with every route and hook. It never listens: main.ts does, and tests
  * use `app.inject()` or listen on port 0.
@@ -47,13 +60,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     genReqId: requestIdFor,
     bodyLimit: deps.server.bodyLimitBytes,
     trustProxy: deps.server.trustedProxies.length > 0 ? [...deps.server.trustedProxies] : false,
+    // Slow and idle clients (issue 11): headers, then the whole request, must arrive in time;
+    // an idle keep-alive connection is closed; past maxConnections new connections are dropped.
     keepAliveTimeout: deps.server.keepAliveTimeoutMs,
+    requestTimeout: deps.server.requestTimeoutMs,
+    http: { connectionsCheckingInterval: connectionsCheckingIntervalMs(deps.server) },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Refusals raised before any route or hook runs, in OpenAI's shape too.
+    frameworkErrors: frameworkErrorHandler({ maxParamLength: MAX_PARAM_LENGTH }),
+    clientErrorHandler: answerClientError,
     // We answer draining requests ourselves, in OpenAI's error shape (see onRequest below).
     return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   })
   app.server.headersTimeout = deps.server.headersTimeoutMs
+  if (deps.server.maxConnections > 0) app.server.maxConnections = deps.server.maxConnections
 
   const routes = trackRoutes(app)
   let closing = false

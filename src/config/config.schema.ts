@@ -83,10 +83,24 @@ export const ConfigSchema = z
         trustedProxies: z.array(z.string().min(1)).default([]),
         /** @default 60000 — time allowed to receive the request headers (slowloris guard). */
         headersTimeoutMs: z.number().int().min(1000).default(60_000),
-        /** @default 5000 */
+        /**
+         * @default 120000 — time allowed to receive the whole request, headers and body (a slow
+         * body is cut; answers, streams included, are not limited by it). At least headersTimeoutMs.
+         */
+        requestTimeoutMs: z.number().int().min(1000).default(120_000),
+        /** @default 5000 — an idle keep-alive connection is closed after this. */
         keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+        /**
+         * @default 0 (no limit but the OS's) — open connections this process accepts; past it,
+         * new connections are closed at once, and the ones already open are still served.
+         */
+        maxConnections: z.number().int().min(0).default(0),
       })
       .strict()
+      .refine((server) => server.requestTimeoutMs >= server.headersTimeoutMs, {
+        message: 'must be at least server.headersTimeoutMs',
+        path: ['requestTimeoutMs'],
+      })
       .prefault({}),
     /** @default './data' — SQLite database, generated master key. */
     dataDir: z.string().min(1).default('./data'),

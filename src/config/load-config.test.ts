@@ -118,6 +118,33 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toContain('providers.allowedBaseUrlHosts')
   })
 
+  it('cuts slow clients by default and refuses a request timeout shorter than the headers one', () => {
+    const cwd = tempDir()
+    expect(loadConfig({ env: {}, cwd }).server).toMatchObject({
+      headersTimeoutMs: 60_000,
+      requestTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 0,
+    })
+    const env = {
+      FERRY_HEADERS_TIMEOUT_MS: '2000',
+      FERRY_REQUEST_TIMEOUT_MS: '5000',
+      FERRY_MAX_CONNECTIONS: '1000',
+    }
+    expect(loadConfig({ env, cwd }).server).toMatchObject({
+      requestTimeoutMs: 5_000,
+      maxConnections: 1_000,
+    })
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          env: { FERRY_HEADERS_TIMEOUT_MS: '10000', FERRY_REQUEST_TIMEOUT_MS: '5000' },
+          cwd,
+        }),
+      ),
+    ).toEqual([expect.stringContaining('requestTimeoutMs')])
+  })
+
   it('reads a JSON config file named by FERRY_CONFIG', () => {
     const cwd = tempDir()
     writeFileSync(join(cwd, 'custom.json'), JSON.stringify({ server: { port: 7000 } }))

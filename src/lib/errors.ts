@@ -90,6 +90,70 @@ export class MethodNotAllowedError extends FerryError {
   }
 }
 
+/**
+ * 400: the URL is not well-formed (a broken percent-escape, bytes that are not UTF-8). Raised by
+ * the router before any route runs; the message does not repeat the URL.
+ */
+export class InvalidUrlError extends FerryError {
+  constructor() {
+    super(
+      'The request URL is not valid: a path segment is not well-formed percent-encoded UTF-8.',
+      {
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'invalid_url',
+      },
+    )
+  }
+}
+
+/** 414: a path segment (an ID in the URL) is longer than any ID Ferry issues. */
+export class UrlTooLongError extends FerryError {
+  constructor(maxSegmentLength: number) {
+    super(`A path segment of the request URL is longer than ${maxSegmentLength} characters.`, {
+      status: 414,
+      type: 'invalid_request_error',
+      code: 'url_too_long',
+    })
+  }
+}
+
+/**
+ * Connection-level refusals, answered before any request exists (http/client-errors.ts):
+ * headers or body not received in time, headers too large, bytes that are not HTTP.
+ */
+export class RequestTimeoutError extends FerryError {
+  constructor() {
+    super('The request was not received in time; the connection is closed.', {
+      status: 408,
+      type: 'invalid_request_error',
+      code: 'request_timeout',
+    })
+  }
+}
+
+/** 431: the request headers are larger than the server accepts. */
+export class HeadersTooLargeError extends FerryError {
+  constructor() {
+    super('The request headers are too large.', {
+      status: 431,
+      type: 'invalid_request_error',
+      code: 'headers_too_large',
+    })
+  }
+}
+
+/** 400: the bytes received are not a valid HTTP request (e.g. CR or LF inside a header value). */
+export class MalformedHttpRequestError extends FerryError {
+  constructor() {
+    super('The request is not valid HTTP; the connection is closed.', {
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'malformed_http_request',
+    })
+  }
+}
+
 /** 413: the body is over the configured limit. */
 export class PayloadTooLargeError extends FerryError {
   constructor(limitBytes: number) {

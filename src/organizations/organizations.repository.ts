@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely'
 import type { Database, Db } from '../storage/index.js'
 import type { Organization, OrganizationStatus, RateLimits } from './organization.js'
 import type { OrganizationsTable } from './organizations.table.js'
@@ -73,10 +73,14 @@ export function organizationFilter(filters: OrganizationFilters) {
     const all: Expression<SqlBool>[] = []
     if (filters.search) {
       const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      // ESCAPE names the backslash explicitly: PostgreSQL assumes it, SQLite has no default, and
+      // without it a search for `%` or `_` found nothing on SQLite (issue 11's fuzz suite).
+      const contains = (column: 'organizations.name' | 'organizations.external_id') =>
+        sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`
       all.push(
         eb.or([
-          eb(eb.fn('lower', ['organizations.name']), 'like', eb.val(pattern)),
-          eb(eb.fn('lower', ['organizations.external_id']), 'like', eb.val(pattern)),
+          contains('organizations.name'),
+          contains('organizations.external_id'),
           eb('organizations.organization_id', '=', filters.search),
         ]),
       )

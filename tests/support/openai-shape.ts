@@ -16,3 +16,21 @@ export function expectOpenAIError(
   if (expected.type !== undefined) expect(error!.type).toBe(expected.type)
   if (expected.code !== undefined) expect(error!.code).toBe(expected.code)
 }
+
+/**
+ * Whether a response body is OpenAI's error envelope (the non-throwing form of
+ * expectOpenAIError, for suites that count violations before asserting).
+ */
+export function isOpenAIErrorBody(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false
+  const error = (body as { error?: unknown }).error
+  if (typeof error !== 'object' || error === null) return false
+  const e = error as Record<string, unknown>
+  return (
+    Object.keys(e).sort().join(',') === 'code,message,param,type' &&
+    typeof e.message === 'string' &&
+    typeof e.type === 'string' &&
+    (e.param === null || typeof e.param === 'string') &&
+    (e.code === null || typeof e.code === 'string')
+  )
+}
