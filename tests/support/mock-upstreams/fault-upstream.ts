@@ -60,10 +60,13 @@ export interface FaultUpstream extends MockServerControls {
   responsesInProgress(): number
   /** Requests received per fault kind (by the `model` they asked for). */
   received(kind: FaultKind): number
-  /** Resolves when a request for `kind` has arrived (counting from now). */
-  nextRequest(kind: FaultKind): Promise<RecordedRequest>
-  /** Resolves when a response for `kind` has been written to its end (counting from now). */
-  nextResponseEnd(kind: FaultKind): Promise<void>
+  /**
+   * Resolves when a request for `model` has arrived (counting from now). Any unknown model name
+   * behaves as `ok`, so a test can mark one request (`model: "crash-target"`) and watch it.
+   */
+  nextRequest(model: string): Promise<RecordedRequest>
+  /** Resolves when the response to a request for `model` was written to its end (from now). */
+  nextResponseEnd(model: string): Promise<void>
   /** Release every stalled response (end it cleanly) so a test can finish. */
   releaseStalled(): void
 }
@@ -75,17 +78,18 @@ export function faultKindOf(model: unknown): FaultKind {
 export async function startFaultUpstream(): Promise<FaultUpstream> {
   const inProgress = new Set<ServerResponse>()
   const received = new Map<FaultKind, number>()
-  const requestWaiters: Array<{ kind: FaultKind; resolve: (r: RecordedRequest) => void }> = []
-  const endWaiters: Array<{ kind: FaultKind; resolve: () => void }> = []
+  const requestWaiters: Array<{ model: string; resolve: (r: RecordedRequest) => void }> = []
+  const endWaiters: Array<{ model: string; resolve: () => void }> = []
   const stalled = new Set<ServerResponse>()
   let serverErrorTurn = 0
 
   const controls = await startMockServer(async (_req, res, recorded) => {
     const body = recorded.body ?? {}
     const kind = faultKindOf(body.model)
+    const model = typeof body.model === 'string' ? body.model : 'ok'
     received.set(kind, (received.get(kind) ?? 0) + 1)
     for (const waiter of requestWaiters.splice(0)) {
-      if (waiter.kind === kind) waiter.resolve(recorded)
+      if (waiter.model === model) waiter.resolve(recorded)
       else requestWaiters.push(waiter)
     }
     inProgress.add(res)
@@ -95,12 +99,12 @@ export async function startFaultUpstream(): Promise<FaultUpstream> {
     })
     res.on('finish', () => {
       for (const waiter of endWaiters.splice(0)) {
-        if (waiter.kind === kind) waiter.resolve()
+        if (waiter.model === model) waiter.resolve()
         else endWaiters.push(waiter)
       }
     })
     const stream = body.stream === true
-    await answer({ kind, stream, model: typeof body.model === 'string' ? body.model : 'ok', res })
+    await answer({ kind, stream, model, res })
   })
 
   async function answer(call: {
@@ -211,8 +215,8 @@ export async function startFaultUpstream(): Promise<FaultUpstream> {
     refusedBaseUrl,
     responsesInProgress: () => inProgress.size,
     received: (kind) => received.get(kind) ?? 0,
-    nextRequest: (kind) => new Promise((resolve) => requestWaiters.push({ kind, resolve })),
-    nextResponseEnd: (kind) => new Promise((resolve) => endWaiters.push({ kind, resolve })),
+    nextRequest: (model) => new Promise((resolve) => requestWaiters.push({ model, resolve })),
+    nextResponseEnd: (model) => new Promise((resolve) => endWaiters.push({ model, resolve })),
     releaseStalled: () => {
       for (const res of stalled) res.socket?.destroy()
       stalled.clear()
