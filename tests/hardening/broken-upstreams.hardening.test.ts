@@ -218,6 +218,7 @@ for (const dialect of testDialects()) {
         contentType: null,
         content: '',
         complete: false,
+        done: false,
         chunks: 0,
         error: null,
         errorAt: null,
@@ -250,6 +251,7 @@ for (const dialect of testDialects()) {
           say(`error not in OpenAI's shape: ${(err as Error).message.split('\n')[0]}`)
         }
         if (want.status === 200 && answer.errorAt !== 'stream') say('error not inside the stream')
+        if (want.status === 200 && !answer.done) say('stream error frame not followed by [DONE]')
         if (/sk-fault|<html|chatcmpl-broken/u.test(answer.error?.message ?? ''))
           say('the error message repeats the upstream')
       }

@@ -293,7 +293,10 @@ for (const dialect of testDialects()) {
             killWhen: async (done) =>
               done.length >= 20 &&
               (await Promise.race([
-                reach(point, victim.url, targetCompleted).then(() => true),
+                reach(point, victim.url, targetCompleted).then(
+                  () => true,
+                  () => false,
+                ),
                 new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
               ])),
             deadlineMs: 15_000,

@@ -12,6 +12,8 @@ export interface ChatAnswer {
   content: string
   /** A whole `chat.completion`, or a stream through `data: [DONE]` with no error frame. */
   complete: boolean
+  /** The stream ended with `data: [DONE]` (also after an error frame, as OpenAI does). */
+  done: boolean
   /** Content chunks received before the end (streams). */
   chunks: number
   /** The error envelope's body: the JSON answer's, or the stream's error frame. */
@@ -42,6 +44,7 @@ export async function readChatAnswer(response: Response, stream: boolean): Promi
       ...base,
       content: body?.choices?.[0]?.message?.content ?? '',
       complete: response.status === 200 && body?.object === 'chat.completion',
+      done: false,
       chunks: 0,
       error,
       errorAt: error === null ? null : 'status',
@@ -82,6 +85,7 @@ export async function readChatAnswer(response: Response, stream: boolean): Promi
     ...base,
     content,
     complete: done && error === null,
+    done,
     chunks,
     error,
     errorAt: error === null ? null : 'stream',
