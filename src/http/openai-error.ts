@@ -8,6 +8,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../lib/errors.js'
+import { UpstreamError } from '../providers/upstream-errors.js'
 import { isDatabaseUnavailableError } from '../storage/index.js'
 
 /** OpenAI's error envelope: all four fields are always present (spec `Error`). */
@@ -50,7 +51,12 @@ interface FrameworkError {
 
 function toFerryError(err: unknown, options: { bodyLimitBytes: number }): FerryError {
   // A database outage is a 503 (retry), also when a server error wraps it (a failed audit write).
-  if ((!(err instanceof FerryError) || err.status >= 500) && isDatabaseUnavailableError(err))
+  // An upstream failure is already classified: its socket error (a refused or reset provider
+  // connection, ECONNREFUSED) is the provider's, never the database's.
+  if (
+    (!(err instanceof FerryError) || (err.status >= 500 && !(err instanceof UpstreamError))) &&
+    isDatabaseUnavailableError(err)
+  )
     return new DatabaseUnavailableError(err)
   if (err instanceof FerryError) return err
   if (err instanceof z.ZodError) return zodToInvalidRequest(err)

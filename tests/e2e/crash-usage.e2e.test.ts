@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { startFerry, type FerryProcess } from '../support/ferry-process.js'
+import { chatOnce, killUnderLoad, ledgerOf, lostUsage } from '../support/kill-under-load.js'
 import { preparePricedCustomer } from '../support/priced-customer.js'
 import { TEST_MASTER_KEY } from '../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
@@ -10,26 +11,6 @@ import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
  * complete response (a whole JSON body, or a stream through `[DONE]`) has its usage event and
  * its charge, and after a restart the ledger still balances.
  */
-
-/** One completed request: its ID, as the client saw it. */
-async function callOnce(url: string, secret: string, stream: boolean): Promise<string | null> {
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: stream ? 'mock?completionTokens=8&chunkDelayMs=2' : 'mock',
-      messages: [{ role: 'user', content: 'Hello there.' }],
-      max_tokens: 16,
-      stream,
-    }),
-  })
-  const body = await response.text()
-  if (response.status !== 200) return null
-  const complete = stream
-    ? body.trimEnd().endsWith('data: [DONE]')
-    : (JSON.parse(body) as { object?: string }).object === 'chat.completion'
-  return complete ? response.headers.get('x-request-id') : null
-}
 
 for (const dialect of testDialects()) {
   describe(`${dialect}: kill -9 under load loses no usage of a completed response`, () => {
@@ -53,48 +34,28 @@ for (const dialect of testDialects()) {
       const ferry = await startFerry([], { env, timeoutMs: 60_000 })
       running.push(ferry)
 
-      const completed: string[] = []
-      let stop = false
-      const worker = async (n: number) => {
-        for (let i = 0; !stop && i < 2_000; i++) {
-          const id = await callOnce(ferry.url, secret, (n + i) % 3 === 0).catch(() => null)
-          if (id !== null && !stop) completed.push(id)
-        }
-      }
-      const workers = Array.from({ length: 16 }, (_, n) => worker(n))
-      // Kill once real load is flowing (and no later than a few seconds in).
-      const deadline = Date.now() + 8_000
-      while (completed.length < 150 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20))
-      ferry.child.kill('SIGKILL')
-      await ferry.exited
-      stop = true
-      await Promise.all(workers)
+      const { completed } = await killUnderLoad({
+        workers: 16,
+        call: (n, i) => {
+          const stream = (n + i) % 3 === 0
+          const model = stream ? 'mock?completionTokens=8&chunkDelayMs=2' : 'mock'
+          return chatOnce(ferry.url, secret, { model, stream })
+        },
+        // Kill once real load is flowing (and no later than a few seconds in).
+        killWhen: (done) => done.length >= 150,
+        deadlineMs: 8_000,
+        kill: () => {
+          ferry.child.kill('SIGKILL')
+          return ferry.exited
+        },
+      })
       expect(completed.length).toBeGreaterThan(50)
 
-      const recorded = new Set(
-        (
-          await testDb.db
-            .selectFrom('usage_events')
-            .select('request_id')
-            .where('organization_id', '=', organizationId)
-            .execute()
-        ).map((r) => r.request_id),
-      )
-      const charged = new Set(
-        (
-          await testDb.db
-            .selectFrom('ledger_entries')
-            .select('request_id')
-            .where('kind', '=', 'usage_charge')
-            .execute()
-        ).map((r) => r.request_id),
-      )
-      const lost = completed.filter((id) => !recorded.has(id))
-      expect(lost).toEqual([])
-      expect(completed.filter((id) => !charged.has(id))).toEqual([])
+      const lost = await lostUsage(testDb.db, organizationId, completed)
+      expect(lost.unrecorded).toEqual([])
+      expect(lost.uncharged).toEqual([])
       // Nothing half-written: each usage event of a settled request has its charge and back.
-      for (const id of charged) expect(recorded.has(id!)).toBe(true)
+      expect(lost.halfWritten).toEqual([])
 
       // A restart releases what the dead process held; the ledger balances to the micro.
       const again = await startFerry([], { env, timeoutMs: 60_000 })
@@ -102,16 +63,7 @@ for (const dialect of testDialects()) {
       expect((await fetch(`${again.url}/readyz`)).status).toBe(200)
       again.child.kill('SIGTERM')
       await again.exited
-      const account = await testDb.db
-        .selectFrom('ledger_accounts')
-        .selectAll()
-        .where('organization_id', '=', organizationId)
-        .executeTakeFirstOrThrow()
-      const sum = await testDb.db
-        .selectFrom('ledger_entries')
-        .select('amount_micros')
-        .where('account_id', '=', account.account_id)
-        .execute()
+      const { account, entries: sum } = await ledgerOf(testDb.db, organizationId)
       expect(sum.reduce((s, e) => s + e.amount_micros, 0n)).toBe(account.balance_micros)
       expect(account.held_micros).toBe(0n)
       const spent = await testDb.db
@@ -122,6 +74,6 @@ for (const dialect of testDialects()) {
       expect(fundsMicros - spent.reduce((s, e) => s + e.cost_micros, 0n)).toBe(
         account.balance_micros,
       )
-    })
+    }, 120_000) // two process starts (each allowed 60 s) on a busy machine
   })
 }

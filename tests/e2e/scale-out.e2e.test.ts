@@ -6,6 +6,13 @@ import { PriceRowsSchema } from '../../src/pricing/index.js'
 import { SETUP_AUDIT } from '../support/admin-harness.js'
 import { SETUP_BILLING_ACTOR, idempotencyKey } from '../support/billing-fixtures.js'
 import { runFerry, startFerry, type FerryProcess } from '../support/ferry-process.js'
+import {
+  chatOnce as chat,
+  killUnderLoad,
+  ledgerOf,
+  lostUsage,
+  type ChatOutcome as Outcome,
+} from '../support/kill-under-load.js'
 import { TEST_REDIS_URL } from '../support/services.js'
 import { buildTestApp, TEST_MASTER_KEY } from '../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../support/test-db.js'
@@ -126,51 +133,6 @@ function chatBody(request: { model: string; stream: boolean }) {
   }
 }
 
-type Outcome = { status: number; code: string | null; requestId: string | null; complete: boolean }
-
-async function chat(
-  url: string,
-  secret: string,
-  request: { model: string; stream: boolean },
-): Promise<Outcome> {
-  const { model, stream } = request
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify(chatBody({ model, stream })),
-  })
-  const body = await response.text()
-  const requestId = response.headers.get('x-request-id')
-  if (response.status !== 200) {
-    const code = (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? null
-    return { status: response.status, code, requestId, complete: false }
-  }
-  const complete = stream
-    ? body.trimEnd().endsWith('data: [DONE]')
-    : (JSON.parse(body) as { object?: string }).object === 'chat.completion'
-  return { status: 200, code: null, requestId, complete }
-}
-
-async function ledgerOf(testDb: TestDb, organizationId: string) {
-  const account = await testDb.db
-    .selectFrom('ledger_accounts')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirstOrThrow()
-  const entries = await testDb.db
-    .selectFrom('ledger_entries')
-    .select(['kind', 'amount_micros', 'uncovered_micros', 'request_id'])
-    .where('account_id', '=', account.account_id)
-    .execute()
-  const openHolds = await testDb.db
-    .selectFrom('ledger_holds')
-    .select('hold_id')
-    .where('account_id', '=', account.account_id)
-    .where('status', '=', 'open')
-    .execute()
-  return { account, entries, openHolds }
-}
-
 async function settledWithin<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms: number) {
   const deadline = Date.now() + ms
   for (;;) {
@@ -249,7 +211,7 @@ describe.runIf(canRun)('postgres + Redis: three ferry processes act as one gatew
     expect(refused.length).toBeGreaterThan(0) // the cap was reached
     expect(outcomes.filter((o) => o.status !== 200 && o.code !== 'insufficient_quota')).toEqual([])
 
-    const { account, entries, openHolds } = await ledgerOf(testDb, organizationId)
+    const { account, entries, openHolds } = await ledgerOf(testDb.db, organizationId)
     const charges = entries.filter((e) => e.kind === 'usage_charge')
     expect(account.balance_micros).toBeGreaterThanOrEqual(0n)
     expect(account.held_micros).toBe(0n)
@@ -421,30 +383,27 @@ describe.runIf(canRun)('postgres + Redis: three ferry processes act as one gatew
 
   it('releases a SIGKILLed process’s holds by the survivors’ reaper and loses no completed usage', async () => {
     const { organizationId, secret } = prepared.funded
-    const completed: string[] = []
-    let stop = false
-    const worker = async (n: number) => {
-      for (let i = 0; !stop && i < 500; i++) {
+    const { completed } = await killUnderLoad({
+      workers: 12,
+      maxCallsPerWorker: 500,
+      call: (n, i) => {
         const url = urls()[n % 3]!
         const stream = i % 2 === 0
         const model = stream ? 'mock?completionTokens=8&chunkDelayMs=40' : 'mock'
-        const outcome = await chat(url, secret, { model, stream }).catch(() => null)
-        if (outcome?.complete && outcome.requestId && !stop) completed.push(outcome.requestId)
-      }
-    }
-    const workers = Array.from({ length: 12 }, (_, n) => worker(n))
-    const deadline = Date.now() + 10_000
-    while (completed.length < 60 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20))
-    b.child.kill('SIGKILL')
-    await b.exited
-    // Requests in flight on B when it died leave stored holds open, until the reaper on A or C.
-    stop = true
-    await Promise.all(workers)
+        return chat(url, secret, { model, stream })
+      },
+      killWhen: (done) => done.length >= 60,
+      deadlineMs: 10_000,
+      // Requests in flight on B when it died leave stored holds open, until the reaper on A or C.
+      kill: () => {
+        b.child.kill('SIGKILL')
+        return b.exited
+      },
+    })
     expect(completed.length).toBeGreaterThan(30)
 
     const after = await settledWithin(
-      () => ledgerOf(testDb, organizationId),
+      () => ledgerOf(testDb.db, organizationId),
       (l) => l.openHolds.length === 0 && l.account.held_micros === 0n,
       HOLD_TTL_MS + 5_000,
     )
@@ -457,20 +416,9 @@ describe.runIf(canRun)('postgres + Redis: three ferry processes act as one gatew
       .execute()
     expect(reaped.length).toBeGreaterThan(0) // B's in-flight holds, released by A or C
 
-    const recorded = new Set(
-      (
-        await testDb.db
-          .selectFrom('usage_events')
-          .select('request_id')
-          .where('organization_id', '=', organizationId)
-          .execute()
-      ).map((r) => r.request_id),
-    )
-    const charged = new Set(
-      after.entries.filter((e) => e.kind === 'usage_charge').map((e) => e.request_id),
-    )
-    expect(completed.filter((id) => !recorded.has(id))).toEqual([])
-    expect(completed.filter((id) => !charged.has(id))).toEqual([])
+    const lost = await lostUsage(testDb.db, organizationId, completed)
+    expect(lost.unrecorded).toEqual([])
+    expect(lost.uncharged).toEqual([])
     expect(after.entries.reduce((s, e) => s + e.amount_micros, 0n)).toBe(
       after.account.balance_micros,
     )

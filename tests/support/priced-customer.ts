@@ -1,4 +1,4 @@
-import { PriceRowsSchema } from '../../src/pricing/index.js'
+import { PriceRowsSchema, type PriceRow } from '../../src/pricing/index.js'
 import { SETUP_AUDIT } from './admin-harness.js'
 import { SETUP_BILLING_ACTOR, idempotencyKey } from './billing-fixtures.js'
 import { buildTestApp, TEST_MASTER_KEY } from './test-app.js'
@@ -9,19 +9,29 @@ export const MOCK_PRICES = PriceRowsSchema.parse([
   { providerKind: 'mock', model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
 ])
 
+/** The same prices for every model of every provider (suites with real-wire mock upstreams). */
+export const ANY_PROVIDER_PRICES = PriceRowsSchema.parse([
+  { model: '*', inputMicrosPer1M: '1000000', outputMicrosPer1M: '2000000' },
+])
+
+export interface PricedCustomer {
+  organizationId: string
+  secret: string
+  fundsMicros: bigint
+}
+
+type AdminServices = ReturnType<typeof buildTestApp>['services']['admin']
+
 /**
- * Before a real `ferry start` runs on `testDb`: publish MOCK_PRICES, create an organization
- * with a live key and fund it (1,000.00, the largest credit without an approval), then close
- * the setup app so the process owns the database alone.
+ * Publish `prices` (MOCK_PRICES by default), create an organization with a live key and fund it
+ * (1,000.00, the largest credit without an approval), through the admin services of a built app.
  */
-export async function preparePricedCustomer(
-  testDb: TestDb,
-  options: { keyName: string },
-): Promise<{ organizationId: string; secret: string; fundsMicros: bigint }> {
+export async function setUpPricedCustomer(
+  admin: AdminServices,
+  options: { keyName: string; prices?: readonly PriceRow[] },
+): Promise<PricedCustomer> {
   const fundsMicros = 1_000_000_000n
-  const built = buildTestApp({ db: testDb.db, masterKey: TEST_MASTER_KEY })
-  const admin = built.services.admin
-  await admin.pricing.publish(SETUP_AUDIT, { rows: MOCK_PRICES })
+  await admin.pricing.publish(SETUP_AUDIT, { rows: options.prices ?? MOCK_PRICES })
   const { organizationId } = await admin.organizations.create(SETUP_AUDIT, { name: 'Acme' })
   const { secret } = await admin.keys.create(SETUP_AUDIT, {
     organizationId,
@@ -35,6 +45,19 @@ export async function preparePricedCustomer(
     category: 'paid',
     idempotencyKey: idempotencyKey(options.keyName),
   })
-  await built.app.close()
   return { organizationId, secret, fundsMicros }
+}
+
+/**
+ * Before a real `ferry start` runs on `testDb`: set up a priced customer (see
+ * setUpPricedCustomer), then close the setup app so the process owns the database alone.
+ */
+export async function preparePricedCustomer(
+  testDb: TestDb,
+  options: { keyName: string; prices?: readonly PriceRow[] },
+): Promise<PricedCustomer> {
+  const built = buildTestApp({ db: testDb.db, masterKey: TEST_MASTER_KEY })
+  const customer = await setUpPricedCustomer(built.services.admin, options)
+  await built.app.close()
+  return customer
 }
