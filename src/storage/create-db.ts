@@ -90,6 +90,25 @@ function createPostgresDb(url: string, options: CreateDbOptions): DatabaseHandle
   }
 }
 
+/** Clients that already carry the error listener below (pg reuses them across checkouts). */
+const listenedClients = new WeakSet<pg.PoolClient>()
+
+/**
+ * pg-pool listens for errors only on idle clients. A checked-out client whose connection dies
+ * (PostgreSQL restarted, a proxy cut it) emits 'error' even when its query also receives the
+ * error, and an 'error' event without a listener kills the process: every request in flight
+ * would be lost to an outage that should cost each of them a 503. The query's own rejection
+ * (→ 503 database_unavailable) and pg's `_queryable = false` (the pool discards the client on
+ * release) already handle the failure; the listener only keeps the event from being fatal.
+ */
+function listened(client: pg.PoolClient): pg.PoolClient {
+  if (!listenedClients.has(client)) {
+    listenedClients.add(client)
+    client.on('error', () => undefined)
+  }
+  return client
+}
+
 /** Raised instead of waiting again right after PostgreSQL could not be reached. */
 class DatabaseUnreachableError extends Error {
   /** SQLSTATE 08001, sqlclient_unable_to_establish_sqlconnection. */
@@ -114,7 +133,7 @@ function failingFast(pool: pg.Pool, connectTimeoutMs: number) {
     connect: async () => {
       if (Date.now() < downUntilMs) throw new DatabaseUnreachableError(lastError)
       try {
-        return await pool.connect()
+        return listened(await pool.connect())
       } catch (err) {
         if (isDatabaseUnavailableError(err)) {
           downUntilMs = Date.now() + pauseMs
