@@ -167,6 +167,13 @@ describe('maskJson', () => {
     })
   })
 
+  it('keeps a "__proto__" key as a key (found by the property below)', () => {
+    const json = JSON.parse('{"":{"__proto__":false},"a":{"__proto__":{"x":1}}}') as unknown
+    const { value } = maskJson(json)
+    expect(JSON.stringify(value)).toBe(JSON.stringify(json))
+    expect(Object.getPrototypeOf((value as { a: object }).a)).toBe(Object.prototype)
+  })
+
   it('keeps the shape of any JSON value and is idempotent', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (json) => {

@@ -173,17 +173,18 @@ export function maskJson(value: unknown): MaskResult<unknown> {
     }
     if (Array.isArray(v)) return v.map(walk)
     if (typeof v === 'object' && v !== null) {
-      const out: Record<string, unknown> = {}
-      for (const [key, inner] of Object.entries(v)) {
-        const k = walk(key) as string
-        if (typeof inner === 'string' && inner !== '' && SECRET_KEY.test(key)) {
-          masked += 1
-          out[k] = maskMarker('secret_value')
-        } else {
-          out[k] = walk(inner)
-        }
-      }
-      return out
+      // Object.fromEntries defines own properties: a client's `"__proto__"` key stays a key
+      // (assigning it would set the copy's prototype instead, and drop the key from the log).
+      return Object.fromEntries(
+        Object.entries(v).map(([key, inner]) => {
+          const k = walk(key) as string
+          if (typeof inner === 'string' && inner !== '' && SECRET_KEY.test(key)) {
+            masked += 1
+            return [k, maskMarker('secret_value')]
+          }
+          return [k, walk(inner)]
+        }),
+      )
     }
     return v
   }
