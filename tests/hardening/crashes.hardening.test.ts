@@ -49,6 +49,8 @@ const ITERATIONS = Number(process.env.FERRY_CRASH_ITERATIONS ?? 1)
 const LOAD_WORKERS = 4
 const HOLD_TTL_MS = 2_000
 const REAPER_INTERVAL_MS = 300
+/** The job runner's default lease: how long a run of a killed process blocks the next one. */
+const JOB_LEASE_MS = 30_000
 
 /** The marked request's model for each kill point (load requests ask for `ok`). */
 const TARGET_MODEL: Record<KillPoint, string> = {
@@ -234,7 +236,9 @@ for (const dialect of testDialects()) {
       const problems: string[] = []
 
       // Released by the restarted process: at start (memory) or by its reaper (stored holds).
-      const deadline = Date.now() + HOLD_TTL_MS + 5_000
+      // A process killed in the middle of a sweep keeps the sweep's job lease until it expires
+      // (30 s, src/jobs/job-runner.ts), so the reaper may legitimately wait that long.
+      const deadline = Date.now() + HOLD_TTL_MS + JOB_LEASE_MS + 5_000
       let ledger = await ledgerOf(testDb.db, customer.organizationId)
       while (
         (ledger.openHolds.length > 0 || ledger.account.held_micros !== 0n) &&
