@@ -81,6 +81,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     poolMax: config.database.poolMax,
     connectTimeoutMs: config.database.connectTimeoutMs,
     sqliteBusyTimeoutMs: config.database.sqliteBusyTimeoutMs,
+    // Long-running: WAL checkpoints on a thread of their own, not inside a COMMIT on the loop.
+    sqliteCheckpoints: 'thread',
+    onCheckpointThreadFailure: (err) =>
+      logger.error({ err }, 'WAL checkpoint thread failed; SQLite checkpoints automatically again'),
   })
   let ownership: BalanceOwnership
   try {

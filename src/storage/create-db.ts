@@ -7,6 +7,7 @@ import type { Database, DatabaseHandle } from './database.js'
 import { isDatabaseUnavailableError } from './database-unavailable.js'
 import { rememberSqliteFile } from './flushed-transaction.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js'
 
 export interface CreateDbOptions {
   /** Unset: SQLite at <dataDir>/ferry.db. */
@@ -18,6 +19,15 @@ export interface CreateDbOptions {
   sqliteBusyTimeoutMs?: number
   /** PostgreSQL only: the schema to work in (tests use one per suite). */
   searchPath?: string
+  /**
+   * SQLite only. `automatic` (default, for short-lived CLI commands): SQLite's own checkpoint
+   * inside the COMMIT that crosses 1,000 WAL pages. `thread`: for the long-running gateway,
+   * automatic checkpoints off and a worker thread checkpointing beside it (wal-checkpointer.ts),
+   * so no COMMIT on the event loop copies pages or fsyncs the database file.
+   */
+  sqliteCheckpoints?: 'automatic' | 'thread'
+  /** The checkpoint thread failed (automatic checkpoints are back on): for the log. */
+  onCheckpointThreadFailure?: (err: unknown) => void
 }
 
 const PG_INT8_OID = 20
@@ -52,17 +62,46 @@ function createSqliteDb(path: string, options: CreateDbOptions): DatabaseHandle 
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   })
-  const forgetFile = rememberSqliteFile(db, path)
+  const checkpointer =
+    options.sqliteCheckpoints === 'thread' && path !== ':memory:'
+      ? checkpointInThread(sqlite, path, options.onCheckpointThreadFailure)
+      : null
+  const forgetFile = rememberSqliteFile(db, path, checkpointer?.committed)
   return {
     db,
     dialect: 'sqlite',
     location: path,
     close: async () => {
+      // The thread first: the gateway's connection, closing last, runs SQLite's final
+      // checkpoint and removes the WAL, as it always did.
+      await checkpointer?.close()
       await db.destroy()
       await forgetFile()
     },
   }
 }
+
+/**
+ * Automatic checkpoints off on this connection, a checkpoint thread instead. Should the thread
+ * fail (it cannot open the file, say), the automatic checkpoint comes back on, so the WAL stays
+ * bounded either way.
+ */
+function checkpointInThread(
+  sqlite: SqliteDatabase.Database,
+  path: string,
+  onFailure: (err: unknown) => void = () => undefined,
+): WalCheckpointer {
+  sqlite.pragma('wal_autocheckpoint = 0')
+  return startWalCheckpointer(path, {
+    onFailure: (err) => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`)
+      onFailure(err)
+    },
+  })
+}
+
+/** SQLite's default `wal_autocheckpoint`, in WAL pages. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000
 
 function createPostgresDb(url: string, options: CreateDbOptions): DatabaseHandle {
   const pool = new pg.Pool({

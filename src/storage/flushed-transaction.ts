@@ -6,6 +6,8 @@ import type { Db, Tx } from './database.js'
 interface SqliteFile {
   path: string
   wal: Promise<number> | null
+  /** Told after each flushed commit (the WAL grew): the checkpoint thread, when there is one. */
+  committed: () => void
 }
 
 /** SQLite files by the Kysely instance that writes them (set by createDb). */
@@ -15,9 +17,13 @@ const sqliteFiles = new WeakMap<Db, SqliteFile>()
  * createDb: `db` writes the SQLite file at `path` (an in-memory database is never flushed).
  * Returns what closes the WAL descriptor, for when the database closes.
  */
-export function rememberSqliteFile(db: Db, path: string): () => Promise<void> {
+export function rememberSqliteFile(
+  db: Db,
+  path: string,
+  committed: () => void = () => undefined,
+): () => Promise<void> {
   if (path === ':memory:') return () => Promise.resolve()
-  const file: SqliteFile = { path, wal: null }
+  const file: SqliteFile = { path, wal: null, committed }
   sqliteFiles.set(db, file)
   return async () => {
     const wal = file.wal
@@ -56,6 +62,7 @@ export async function runFlushedTransaction<T>(db: Db, fn: (trx: Tx) => Promise<
     }
   })
   await flushCommitted(file)
+  file.committed()
   return result
 }
 
