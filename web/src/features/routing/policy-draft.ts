@@ -14,6 +14,15 @@ export const FAILURE_CONDITIONS = [
   'context_length',
   'content_filter',
 ] as const satisfies readonly FailureCondition[]
+// And every one of them: a condition the server adds (it reaches FailureCondition through the
+// generated API types) fails this line until the editor offers it too.
+const everyConditionListed: Exclude<
+  FailureCondition,
+  (typeof FAILURE_CONDITIONS)[number]
+> extends never
+  ? true
+  : never = true
+void everyConditionListed
 
 /** What the server falls back on when a route names nothing (DEFAULT_FALLBACK_ON). */
 const DEFAULT_FALLBACK_ON: FailureCondition[] = [
