@@ -42,9 +42,14 @@ export function isWellFormedRequestId(value: string): boolean {
 }
 
 /**
- * OpenAI's request IDs look like `req_` + 32 hex digits; ours do too. randomUUID (122 random
- * bits) draws from a cached entropy pool: one per request, it costs far less than randomBytes.
+ * OpenAI's request IDs look like `req_` + 32 hex digits; ours do too: 12 digits of the time in
+ * milliseconds, then 20 of randomness (80 bits, from randomUUID's cached entropy pool, far
+ * cheaper per request than randomBytes). Time first, so the request ID indexes of the ledger and
+ * usage events grow at their end, like every other ID Ferry mints, instead of each insert
+ * dirtying a random page of an index that outgrows SQLite's page cache.
  */
-export function newRequestId(): string {
-  return `req_${randomUUID().replace(/-/g, '')}`
+export function newRequestId(nowMs: number = Date.now()): string {
+  // xxxxxxxx-xxxx-Vxxx-Nxxx-xxxxxxxxxxxx: its first 8 and last 12 digits are all random.
+  const random = randomUUID()
+  return `req_${nowMs.toString(16).padStart(12, '0').slice(-12)}${random.slice(0, 8)}${random.slice(24)}`
 }
