@@ -43,17 +43,12 @@ import {
   type BillingConfig,
 } from './billing/index.js'
 import { createMonthToDate, createRequestMetering, seedMonthToDate } from './gateway/index.js'
-import {
-  createOutboxService,
-  enabledOutboxTopics,
-  enqueueOutbox,
-  type OutboxTopic,
-} from './outbox/index.js'
+import { createOutboxService, enabledOutboxTopics, type OutboxTopic } from './outbox/index.js'
 import { createEvidenceService } from './evidence/index.js'
 import { deriveKey } from './secrets/derive-key.js'
 import { createRequestLogWriter, createRequestLogsService } from './request-logs/index.js'
 import type { Db } from './storage/index.js'
-import { createUsageService, rowToUsageEvent, type UsageEventsTable } from './usage/index.js'
+import { createUsageService, enqueueUsageEvents, type UsageEventsTable } from './usage/index.js'
 
 export interface ServicesDeps {
   db: Db
@@ -81,6 +76,11 @@ export interface ServicesDeps {
   budgets?: { webhookUrl?: string; webhookTimeoutMs?: number; webhookMaxAttempts?: number }
   /** `config.billing` (currency, hold strategy, approval threshold). @default the defaults */
   billing?: BillingConfig
+  /**
+   * The SQLite file settlement batches may be written on from a thread of their own
+   * (`billing.settlementThread`); the long-running gateway offers it, tests and the CLI do not.
+   */
+  settlementThread?: { path: string; busyTimeoutMs?: number; onFailure: (err: unknown) => void }
   /**
    * False: billing does not sweep (reap holds, expire credits) on its own timer; main.ts runs
    * `billing.sweep()` under the job runner instead. @default true
@@ -221,18 +221,7 @@ export function createServices(deps: ServicesDeps) {
       ? createSharedMonthTotals({ db, clock, reservationTtlMs: billingSettings.holdTtlMs })
       : undefined
   const enqueueUsage = outboxTopics.has('usage')
-    ? // Usage events reach the webhook through the outbox, enqueued in their own transaction.
-      (trx: Db, rows: readonly UsageEventsTable[]) =>
-        enqueueOutbox(
-          trx,
-          rows.map((row) => ({
-            topic: 'usage' as const,
-            // Request IDs are the client's to choose and may repeat; usage IDs never do.
-            eventId: row.usage_id,
-            payload: rowToUsageEvent({ ...row, refunded_micros: 0n }),
-          })),
-          { nowMs: clock.nowMs() },
-        )
+    ? (trx: Db, rows: readonly UsageEventsTable[]) => enqueueUsageEvents(trx, rows, clock)
     : undefined
   const billing = createBilling({
     db,
@@ -240,6 +229,9 @@ export function createServices(deps: ServicesDeps) {
     clock,
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
     ...(deps.billingPeriodicSweep === false ? { periodicSweep: false } : {}),
+    ...(deps.settlementThread
+      ? { settlementThread: { ...deps.settlementThread, usageOutbox: enqueueUsage !== undefined } }
+      : {}),
     ...onError,
     ...(sharedMonthTotals !== undefined || enqueueUsage !== undefined
       ? {

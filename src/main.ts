@@ -124,6 +124,20 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       adminPolicy: config.admin,
       billing: config.billing,
       billingPeriodicSweep: false,
+      // The thread stamps entries with the system clock, so only where the gateway uses it too.
+      ...(database.dialect === 'sqlite' && database.location !== ':memory:' && clock === systemClock
+        ? {
+            settlementThread: {
+              path: database.location,
+              busyTimeoutMs: config.database.sqliteBusyTimeoutMs,
+              onFailure: (err: unknown) =>
+                logger.error(
+                  { err },
+                  'settlement thread failed; settlements are written on the event loop again',
+                ),
+            },
+          }
+        : {}),
       budgets: config.budgets,
       webhooks: config.webhooks,
       ...(config.providerAccounts ? { providerAccounts: config.providerAccounts } : {}),

@@ -7,7 +7,8 @@ import { findAccountRows, resolveOpenHolds, unreserveOnAccount } from './ledger.
 import { createLedgerService, type LedgerService } from './ledger.service.js'
 import { createCreditExpiry } from './credit-expiry.js'
 import type { Micros } from './money.js'
-import { createSettlementWriter, type UsageRowsHook } from './settlement-writer.js'
+import { commitRecords, createSettlementWriter, type UsageRowsHook } from './settlement-writer.js'
+import { startSettlementThread, type SettlementThreadOptions } from './settlement-thread.js'
 import type { UsageDraft } from '../usage/index.js'
 import { takeWriteLock } from '../storage/index.js'
 import { toIsoTimestamp } from '../lib/clock.js'
@@ -26,10 +27,19 @@ export interface BillingSettings {
   holdReaperIntervalMs: number
   /** Above this, credits, refunds and adjustments need a second admin. @default 1_000_000_000n */
   approvalThresholdMicros: Micros
-  /** Group commit: a batch is written after this long or at maxBatch settlements. @default 2 */
+  /**
+   * Group commit: the first settlement after the writer was idle waits this long for others to
+   * share its transaction (0: the next event-loop turn); under load batches gather while one
+   * commits. @default 0
+   */
   settlementBatchDelayMs: number
   /** @default 256 */
   settlementBatchMax: number
+  /**
+   * Write settlement batches on a thread of their own (settlement-thread.ts) where the caller
+   * offers one (`ferry start` on a SQLite file with memory holds). @default true
+   */
+  settlementThread: boolean
 }
 
 export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
@@ -39,8 +49,9 @@ export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
   holdWindowTokens: 4096,
   holdReaperIntervalMs: 30_000,
   approvalThresholdMicros: 1_000_000_000n,
-  settlementBatchDelayMs: 2,
+  settlementBatchDelayMs: 0,
   settlementBatchMax: 256,
+  settlementThread: true,
 }
 
 /** The config file's shape of the slice (the threshold is a JSON number there). */
@@ -94,6 +105,15 @@ export function createBilling(deps: {
   /** Sees each batch's usage rows inside its transaction (the webhook outbox). */
   onUsageRows?: UsageRowsHook
   /**
+   * The SQLite file the settlement thread may write (the long-running gateway). Used with memory
+   * holds when `settlementThread` is on; `usageOutbox` must say whether `onUsageRows` enqueues
+   * usage events, which the thread then does itself.
+   */
+  settlementThread?: Pick<
+    SettlementThreadOptions,
+    'path' | 'busyTimeoutMs' | 'usageOutbox' | 'onFailure'
+  >
+  /**
    * Sweep on start and every `holdReaperIntervalMs` in this process. False: `sweep()` is run by
    * the caller (the job runner, so several processes sweep once, not once each). @default true
    */
@@ -102,13 +122,23 @@ export function createBilling(deps: {
   const settings = { ...DEFAULT_BILLING_SETTINGS, ...deps.settings }
   const { db, clock } = deps
   const book = createBalanceBook()
-  const writer = createSettlementWriter({
+  const onEventLoop = {
     db,
     clock,
     maxBatch: settings.settlementBatchMax,
     maxDelayMs: settings.settlementBatchDelayMs,
     ...(deps.onUsageRows ? { onUsageRows: deps.onUsageRows } : {}),
-  })
+  }
+  const thread =
+    deps.settlementThread && settings.settlementThread && settings.holds === 'memory'
+      ? startSettlementThread({
+          ...deps.settlementThread,
+          maxBatch: settings.settlementBatchMax,
+          maxDelayMs: settings.settlementBatchDelayMs,
+          fallback: (records) => commitRecords(onEventLoop, records),
+        })
+      : null
+  const writer = thread?.writer ?? createSettlementWriter(onEventLoop)
   let started: Promise<void> | null = null
   const ready = () => (started ??= start())
   const holds = createBalanceHolds({
@@ -188,6 +218,7 @@ export function createBilling(deps: {
       if (timer) clearInterval(timer)
       timer = null
       await writer.flush()
+      await thread?.close()
     },
   }
 }

@@ -60,4 +60,83 @@ describe('group commit', () => {
     await gc.flush()
     expect(gc.pending()).toBe(0)
   })
+
+  it('starts the next transaction during a flush, and wakes callers only when their flush is done', async () => {
+    const flushes: { items: number[]; done: () => void; fail: (err: Error) => void }[] = []
+    let inTransaction = 0
+    let maxInTransaction = 0
+    const gc = createGroupCommit<number, number>({
+      maxDelayMs: 1,
+      commit: async (items) => {
+        inTransaction += 1
+        maxInTransaction = Math.max(maxInTransaction, inTransaction)
+        await new Promise((r) => setTimeout(r, 1))
+        inTransaction -= 1
+        let done!: () => void
+        let fail!: (err: Error) => void
+        const durable = new Promise<void>((resolve, reject) => {
+          done = resolve
+          fail = reject
+        })
+        flushes.push({ items: [...items], done, fail })
+        return { results: items.map((i) => i * 10), durable }
+      },
+    })
+    const resolved: number[] = []
+    const first = gc.submit(1).then((r) => resolved.push(r))
+    await until(() => flushes.length === 1)
+    // Batch 1 committed, its flush is still running: batch 2 commits meanwhile.
+    const second = gc.submit(2).then((r) => resolved.push(r))
+    const third = gc.submit(3).catch((err: Error) => err.message)
+    await until(() => flushes.length === 2)
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2, 3]])
+    expect(resolved).toEqual([])
+    expect(gc.pending()).toBe(3)
+    let flushed = false
+    const flushAll = gc.flush().then(() => (flushed = true))
+    flushes[1]!.fail(new Error('fdatasync failed'))
+    await expect(third).resolves.toBe('fdatasync failed')
+    await expect(second).rejects.toThrow('fdatasync failed')
+    expect(resolved).toEqual([])
+    expect(flushed).toBe(false)
+    flushes[0]!.done()
+    await first
+    await flushAll
+    expect(resolved).toEqual([10])
+    expect(gc.pending()).toBe(0)
+    expect(maxInTransaction).toBe(1)
+  })
 })
+
+describe('group commit, several batches in flight', () => {
+  it('hands the next batch over before the first committed, never more than maxInFlight, in order', async () => {
+    const started: number[][] = []
+    let open = 0
+    let maxOpen = 0
+    const gc = createGroupCommit<number, number>({
+      maxBatch: 5,
+      maxDelayMs: 0,
+      maxInFlight: 2,
+      commit: async (items) => {
+        started.push([...items])
+        open += 1
+        maxOpen = Math.max(maxOpen, open)
+        await new Promise((r) => setTimeout(r, 5))
+        open -= 1
+        return [...items]
+      },
+    })
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => gc.submit(i)))
+    expect(results).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    expect(maxOpen).toBe(2)
+    // Batches are handed over in submission order.
+    expect(started.flat()).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    await gc.flush()
+    expect(gc.pending()).toBe(0)
+  })
+})
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 2))
+  if (!condition()) throw new Error('condition never held')
+}

@@ -1,15 +1,27 @@
 /**
  * Group commit: callers submit items one by one; items are written in batches (one transaction
  * per batch, every `maxDelayMs` or as soon as `maxBatch` are waiting), and each caller's promise
- * settles only when its batch has committed, or rejects with the batch's error. One batch is in
- * flight at a time; the next one gathers meanwhile, so batches grow under load by themselves.
+ * settles only when its batch is durable, or rejects with the batch's error. One transaction is
+ * in flight at a time (see `maxInFlight`); the next batch gathers meanwhile, so batches grow under
+ * load by themselves.
+ *
+ * A commit may answer in two steps (`CommittedBatch`): the transaction has committed, and its
+ * flush to disk is still running. The next batch's transaction then starts at once instead of
+ * waiting out the flush (SQLite: the WAL's fdatasync on libuv's pool), and each batch's callers
+ * are woken when its own flush is done. Flushes and transactions overlap; batches never do.
  */
 export interface GroupCommit<TItem, TResult> {
   submit(item: TItem): Promise<TResult>
-  /** Write everything submitted so far; resolves when it is committed (or has failed). */
+  /** Write everything submitted so far; resolves when it is durable (or has failed). */
   flush(): Promise<void>
-  /** Items waiting or being written. */
+  /** Items waiting, being written, or written and waiting for their flush. */
   pending(): number
+}
+
+/** A transaction that has committed; `durable` settles when its flush does. */
+export interface CommittedBatch<TResult> {
+  results: readonly TResult[]
+  durable: Promise<void>
 }
 
 interface Waiting<TItem, TResult> {
@@ -19,55 +31,107 @@ interface Waiting<TItem, TResult> {
 }
 
 export function createGroupCommit<TItem, TResult>(options: {
-  /** Write the items in one transaction; return one result per item, in order. */
-  commit: (items: readonly TItem[]) => Promise<readonly TResult[]>
+  /**
+   * Write the items in one transaction; return one result per item, in order — once durable,
+   * or as soon as committed together with the promise of its flush.
+   */
+  commit: (items: readonly TItem[]) => Promise<readonly TResult[] | CommittedBatch<TResult>>
   /** @default 128 */
   maxBatch?: number
-  /** @default 2 */
+  /**
+   * How long the first item after the writer was idle waits for others to join its batch; 0:
+   * until the next turn of the event loop. Under load this does not matter: batches gather
+   * while one commits. @default 2
+   */
   maxDelayMs?: number
+  /**
+   * Batches handed to `commit` before the first of them has committed. 1 (the default): the
+   * next batch gathers while one commits. More only for a `commit` that itself runs the batches
+   * one after another in the order given (the settlement thread's queue), so that it never
+   * waits for the next batch to be handed over.
+   * @default 1
+   */
+  maxInFlight?: number
 }): GroupCommit<TItem, TResult> {
   const maxBatch = options.maxBatch ?? 128
   const maxDelayMs = options.maxDelayMs ?? 2
+  const maxInFlight = options.maxInFlight ?? 1
   let queue: Waiting<TItem, TResult>[] = []
-  let inFlight: Promise<void> | null = null
+  /** Batches handed to `commit` and not yet committed. */
+  const committing = new Set<Promise<void>>()
   let inFlightCount = 0
-  let timer: NodeJS.Timeout | null = null
+  let flushingCount = 0
+  const flushing = new Set<Promise<void>>()
+  let timer: { cancel(): void } | null = null
 
   function schedule(): void {
-    if (inFlight || timer) return
+    if (committing.size >= maxInFlight || timer) return
     if (queue.length >= maxBatch) {
       start()
       return
     }
-    timer = setTimeout(() => {
+    const fire = () => {
       timer = null
       start()
-    }, maxDelayMs)
+    }
+    // 0: the next turn of the event loop, so what this turn submits shares the batch, and an
+    // idle writer adds no wait of its own (setTimeout(0) would be ~1 ms).
+    if (maxDelayMs === 0) {
+      const immediate = setImmediate(fire)
+      timer = { cancel: () => clearImmediate(immediate) }
+    } else {
+      const timeout = setTimeout(fire, maxDelayMs)
+      timer = { cancel: () => clearTimeout(timeout) }
+    }
   }
 
   function start(): void {
-    if (inFlight || queue.length === 0) return
+    if (committing.size >= maxInFlight || queue.length === 0) return
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
-    inFlightCount = batch.length
-    inFlight = run(batch).finally(() => {
-      inFlight = null
-      inFlightCount = 0
+    inFlightCount += batch.length
+    const commit = run(batch).finally(() => {
+      committing.delete(commit)
+      inFlightCount -= batch.length
       // What arrived while this batch committed is the next batch: write it at once (after the
       // callers woken by this commit had their turn to add to it). The delay only applies to
       // the first item after the writer was idle.
       if (queue.length > 0) setImmediate(start)
     })
+    committing.add(commit)
   }
 
   async function run(batch: Waiting<TItem, TResult>[]): Promise<void> {
+    let committed: readonly TResult[] | CommittedBatch<TResult>
     try {
-      const results = await options.commit(batch.map((w) => w.item))
-      if (results.length !== batch.length) throw new Error('group commit: result count mismatch')
-      batch.forEach((w, i) => w.resolve(results[i]!))
+      committed = await options.commit(batch.map((w) => w.item))
     } catch (err) {
       for (const w of batch) w.reject(err)
+      return
     }
+    const { results, durable } = Array.isArray(committed)
+      ? { results: committed as readonly TResult[], durable: null }
+      : (committed as CommittedBatch<TResult>)
+    if (results.length !== batch.length) {
+      const err = new Error('group commit: result count mismatch')
+      // Still wait for the flush: a caller's rejection must not race ahead of the disk.
+      void (durable ?? Promise.resolve()).finally(() => batch.forEach((w) => w.reject(err)))
+      return
+    }
+    if (durable === null) {
+      batch.forEach((w, i) => w.resolve(results[i]!))
+      return
+    }
+    flushingCount += batch.length
+    const settled = durable.then(
+      () => batch.forEach((w, i) => w.resolve(results[i]!)),
+      (err: unknown) => batch.forEach((w) => w.reject(err)),
+    )
+    const tracked = settled.finally(() => {
+      flushingCount -= batch.length
+      flushing.delete(tracked)
+    })
+    flushing.add(tracked)
   }
 
   return {
@@ -75,23 +139,24 @@ export function createGroupCommit<TItem, TResult>(options: {
       new Promise<TResult>((resolve, reject) => {
         queue.push({ item, resolve, reject })
         if (queue.length >= maxBatch && timer) {
-          clearTimeout(timer)
+          timer.cancel()
           timer = null
         }
         schedule()
       }),
     flush: async () => {
-      while (inFlight || queue.length > 0) {
+      while (committing.size > 0 || queue.length > 0 || flushing.size > 0) {
         if (timer) {
-          clearTimeout(timer)
+          timer.cancel()
           timer = null
         }
-        if (!inFlight) start()
-        await inFlight
+        start()
+        await Promise.all(committing)
+        await Promise.all(flushing)
         // Let a follow-up batch scheduled by the one that just finished start (or run here).
         await new Promise((resolve) => setImmediate(resolve))
       }
     },
-    pending: () => queue.length + inFlightCount,
+    pending: () => queue.length + inFlightCount + flushingCount,
   }
 }

@@ -1,8 +1,8 @@
 import { toIsoTimestamp, type Clock } from '../lib/clock.js'
 import { newLedgerId } from './billing-ids.js'
-import { runFlushedTransaction, takeWriteLock, type Db } from '../storage/index.js'
+import { runCommittedTransaction, takeWriteLock, type Db } from '../storage/index.js'
 import { draftToRow, type EntryDraft } from './entry-draft.js'
-import { createGroupCommit, type GroupCommit } from './group-commit.js'
+import { createGroupCommit, type CommittedBatch, type GroupCommit } from './group-commit.js'
 import {
   insertEntries,
   lockAccountRows,
@@ -84,13 +84,19 @@ export function createSettlementWriter(deps: SettlementWriterDeps): SettlementWr
   })
 }
 
-async function commitRecords(
-  deps: SettlementWriterDeps,
+/**
+ * Write one batch in one transaction: the group commit's work, on the event loop or on the
+ * settlement thread (settlement-thread.ts), which runs this same function.
+ */
+export async function commitRecords(
+  deps: Pick<SettlementWriterDeps, 'db' | 'clock' | 'onUsageRows'>,
   records: readonly RequestRecord[],
-): Promise<(LedgerEntry | null)[]> {
-  // Durable before it resolves, without freezing the event loop for the flush (SQLite).
-  return runFlushedTransaction(deps.db, async (trx) => {
+): Promise<CommittedBatch<LedgerEntry | null>> {
+  // Acknowledged only once durable, without freezing the event loop for the flush (SQLite),
+  // and the next batch's transaction may run while this one's flush does.
+  const { result, durable } = await runCommittedTransaction(deps.db, async (trx) => {
     await takeWriteLock(trx)
+    // Read under the write lock: entries are stamped in the order they commit.
     const nowMs = deps.clock.nowMs()
     const now = toIsoTimestamp(nowMs)
     const items = records.flatMap((r) => (r.settlement ? [r.settlement] : []))
@@ -122,6 +128,7 @@ async function commitRecords(
       await deps.onUsageRows(trx, usageRows, capReservationIds)
     return results
   })
+  return { results: result, durable }
 }
 
 /** Post a batch's settlements inside its transaction; one entry per item, in order. */

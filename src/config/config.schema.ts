@@ -240,10 +240,19 @@ export const ConfigSchema = z
           .min(0)
           .max(Number.MAX_SAFE_INTEGER)
           .default(1_000_000_000),
-        /** @default 2 — group commit: settlements wait at most this long to be written together. */
-        settlementBatchDelayMs: z.number().int().min(0).max(1000).default(2),
+        /**
+         * @default 0 — group commit: how long the first settlement after the writer was idle
+         * waits for others to share its transaction (0: the next event-loop turn; under load,
+         * batches gather while one commits).
+         */
+        settlementBatchDelayMs: z.number().int().min(0).max(1000).default(0),
         /** @default 256 — group commit: at most this many settlements per transaction. */
         settlementBatchMax: z.number().int().min(1).max(10_000).default(256),
+        /**
+         * @default true — `ferry start` on a SQLite file with memory holds writes settlement
+         * batches on a thread of their own, off the event loop (docs/performance.md).
+         */
+        settlementThread: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

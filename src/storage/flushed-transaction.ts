@@ -8,6 +8,9 @@ interface SqliteFile {
   wal: Promise<number> | null
   /** Told after each flushed commit (the WAL grew): the checkpoint thread, when there is one. */
   committed: () => void
+  /** The fdatasync running now, and the one that will start after it (covering later commits). */
+  flushing: Promise<void> | null
+  queued: Promise<void> | null
 }
 
 /** SQLite files by the Kysely instance that writes them (set by createDb). */
@@ -23,7 +26,7 @@ export function rememberSqliteFile(
   committed: () => void = () => undefined,
 ): () => Promise<void> {
   if (path === ':memory:') return () => Promise.resolve()
-  const file: SqliteFile = { path, wal: null, committed }
+  const file: SqliteFile = { path, wal: null, committed, flushing: null, queued: null }
   sqliteFiles.set(db, file)
   return async () => {
     const wal = file.wal
@@ -51,8 +54,23 @@ export function rememberSqliteFile(
  * thread pool: once that returns, the commit is on disk exactly as FULL would have left it.
  */
 export async function runFlushedTransaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  const { result, durable } = await runCommittedTransaction(db, fn)
+  await durable
+  return result
+}
+
+/**
+ * `runFlushedTransaction` in two steps, for a writer that overlaps its next transaction with
+ * this one's flush (the settlement group commit): resolves once the transaction has committed,
+ * with `durable`, which settles when the commit is on disk. Nothing may be acknowledged before
+ * `durable` resolves. PostgreSQL (and an in-memory SQLite database) is durable at commit.
+ */
+export async function runCommittedTransaction<T>(
+  db: Db,
+  fn: (trx: Tx) => Promise<T>,
+): Promise<{ result: T; durable: Promise<void> }> {
   const file = sqliteFiles.get(db)
-  if (file === undefined) return db.transaction().execute(fn)
+  if (file === undefined) return { result: await db.transaction().execute(fn), durable: done }
   const result = await db.connection().execute(async (connection) => {
     await sql`pragma synchronous = normal`.execute(connection)
     try {
@@ -61,9 +79,34 @@ export async function runFlushedTransaction<T>(db: Db, fn: (trx: Tx) => Promise<
       await sql`pragma synchronous = full`.execute(connection)
     }
   })
-  await flushCommitted(file)
-  file.committed()
-  return result
+  const durable = requestFlush(file).then(() => file.committed())
+  // Whoever holds `durable` handles its failure; this keeps an unawaited one from crashing.
+  durable.catch(() => undefined)
+  return { result, durable }
+}
+
+const done = Promise.resolve()
+
+/**
+ * One fdatasync covers every commit written before it started. While one runs, the commits that
+ * arrive share the next (one queued at most), so a burst of batches costs two flushes, not one
+ * each, and none is acknowledged before a flush that started after its commit.
+ */
+function requestFlush(file: SqliteFile): Promise<void> {
+  if (file.flushing === null) {
+    const flushing = flushCommitted(file).finally(() => {
+      if (file.flushing === flushing) file.flushing = null
+    })
+    file.flushing = flushing
+    return flushing
+  }
+  file.queued ??= file.flushing
+    .catch(() => undefined)
+    .then(() => {
+      file.queued = null
+      return requestFlush(file)
+    })
+  return file.queued
 }
 
 /**

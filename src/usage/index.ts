@@ -15,6 +15,7 @@ export {
   type UsageEvent,
   type UsageSettlementFacts,
 } from './usage-event.js'
+export { enqueueUsageEvents } from './usage-outbox.js'
 export {
   HTTP_STATUS_CLASSES,
   USAGE_GROUPINGS,

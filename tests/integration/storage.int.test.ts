@@ -6,6 +6,7 @@ import {
   findPendingMigrations,
   insertSettingIfAbsent,
   migrateToLatest,
+  runCommittedTransaction,
   runFlushedTransaction,
   type Db,
   type Tx,
@@ -85,6 +86,31 @@ for (const dialect of testDialects()) {
       if (dialect === 'sqlite') expect(await syncLevel(testDb.db)).toBe(2)
       const rows = await sql<{ v: number | bigint }>`select v from flush_probe`.execute(testDb.db)
       expect(rows.rows.map((r) => Number(r.v))).toEqual([1])
+    })
+
+    it('commits transactions while an earlier one flushes, each durable once its own flush is done', async () => {
+      await sql`create table overlap_probe (v integer not null)`.execute(testDb.db)
+      // Twenty writers back to back without awaiting flushes: every commit lands, in order, and
+      // each durable promise resolves (flushes are shared, never skipped).
+      const commits = []
+      for (let v = 0; v < 20; v++)
+        commits.push(
+          await runCommittedTransaction(testDb.db, async (trx) => {
+            await sql`insert into overlap_probe (v) values (${v})`.execute(trx)
+            return v
+          }),
+        )
+      expect(commits.map((c) => c.result)).toEqual(Array.from({ length: 20 }, (_, v) => v))
+      await Promise.all(commits.map((c) => c.durable))
+      const rows = await sql<{
+        v: number | bigint
+      }>`select v from overlap_probe order by v`.execute(testDb.db)
+      expect(rows.rows.map((r) => Number(r.v))).toEqual(commits.map((c) => c.result))
+      const failed = runCommittedTransaction(testDb.db, async (trx) => {
+        await sql`insert into overlap_probe (v) values (99)`.execute(trx)
+        throw new Error('boom')
+      })
+      await expect(failed).rejects.toThrow('boom')
     })
 
     it('is ready on /readyz', async () => {
