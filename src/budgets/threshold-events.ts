@@ -63,6 +63,7 @@ const CROSSING_ID_PREFIX = 'btc'
 export function createThresholdEvents(deps: ThresholdEventsDeps) {
   const { db, auditLog, clock } = deps
   const ttlMs = deps.stateCacheTtlMs ?? 30_000
+  const inFlight = new Set<Promise<void>>()
   const known = new Map<
     string,
     { loadedAtMs: number; states: Map<BudgetThreshold, ThresholdState> }
@@ -130,50 +131,67 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
      * whose side changed since the last recorded crossing. Returns the crossings recorded by
      * this call (none when nothing changed or another writer recorded it first).
      */
-    observe: async (input: {
-      organizationId: string
-      balanceMicros: Micros
-      thresholds: BudgetPolicyContent['thresholds']
-      policy: { budgetPolicyId: string; version: number } | null
-      requestId?: string | null
-    }): Promise<ThresholdCrossingEvent[]> => {
-      const configured = configuredThresholds(input.thresholds)
-      if (configured.length === 0) return []
-      const states = await statesOf(input.organizationId)
-      const recorded: ThresholdCrossingEvent[] = []
-      for (const { threshold, amountMicros } of configured) {
-        const now = stateAt(input.balanceMicros, amountMicros)
-        if ((states.get(threshold) ?? 'above') === now) continue
-        const nowMs = clock.nowMs()
-        const event: ThresholdCrossingEvent = {
-          type: 'budget.threshold_crossed',
-          crossingId: newId(CROSSING_ID_PREFIX, nowMs),
-          organizationId: input.organizationId,
-          threshold,
-          direction: now === 'below' ? 'down' : 'up',
-          thresholdMicros: amountMicros.toString(),
-          balanceMicros: input.balanceMicros.toString(),
-          budgetPolicyId: input.policy?.budgetPolicyId ?? null,
-          policyVersion: input.policy?.version ?? null,
-          requestId: input.requestId ?? null,
-          occurredAt: toIsoTimestamp(nowMs),
-        }
-        const wrote = await record(event)
-        // Either way the database now holds `now` for this threshold.
-        states.set(threshold, now)
-        if (!wrote) continue
-        recorded.push(event)
-        deps.webhook?.send({ id: event.crossingId, payload: { ...event } })
-      }
-      return recorded
+    observe: (input: ObserveInput): Promise<ThresholdCrossingEvent[]> => {
+      // Requests never await this; `drain` does (shutdown, tests reading the audit log).
+      const observing = observe(input)
+      const tracked = observing.then(
+        () => undefined,
+        () => undefined,
+      )
+      inFlight.add(tracked)
+      void tracked.finally(() => inFlight.delete(tracked))
+      return observing
     },
 
     /** Forget the remembered states (tests; a restart does the same). */
     forget: () => known.clear(),
 
-    /** Wait for webhook deliveries in flight. */
-    drain: () => deps.webhook?.drain() ?? Promise.resolve(),
+    /** Wait for observations and webhook deliveries in flight. */
+    drain: async () => {
+      while (inFlight.size > 0) await Promise.all(inFlight)
+      await deps.webhook?.drain()
+    },
   }
+
+  async function observe(input: ObserveInput): Promise<ThresholdCrossingEvent[]> {
+    const configured = configuredThresholds(input.thresholds)
+    if (configured.length === 0) return []
+    const states = await statesOf(input.organizationId)
+    const recorded: ThresholdCrossingEvent[] = []
+    for (const { threshold, amountMicros } of configured) {
+      const now = stateAt(input.balanceMicros, amountMicros)
+      if ((states.get(threshold) ?? 'above') === now) continue
+      const nowMs = clock.nowMs()
+      const event: ThresholdCrossingEvent = {
+        type: 'budget.threshold_crossed',
+        crossingId: newId(CROSSING_ID_PREFIX, nowMs),
+        organizationId: input.organizationId,
+        threshold,
+        direction: now === 'below' ? 'down' : 'up',
+        thresholdMicros: amountMicros.toString(),
+        balanceMicros: input.balanceMicros.toString(),
+        budgetPolicyId: input.policy?.budgetPolicyId ?? null,
+        policyVersion: input.policy?.version ?? null,
+        requestId: input.requestId ?? null,
+        occurredAt: toIsoTimestamp(nowMs),
+      }
+      const wrote = await record(event)
+      // Either way the database now holds `now` for this threshold.
+      states.set(threshold, now)
+      if (!wrote) continue
+      recorded.push(event)
+      deps.webhook?.send({ id: event.crossingId, payload: { ...event } })
+    }
+    return recorded
+  }
+}
+
+interface ObserveInput {
+  organizationId: string
+  balanceMicros: Micros
+  thresholds: BudgetPolicyContent['thresholds']
+  policy: { budgetPolicyId: string; version: number } | null
+  requestId?: string | null
 }
 
 export type ThresholdEvents = ReturnType<typeof createThresholdEvents>
