@@ -35,11 +35,16 @@ export const responsesRequestSchema = z.looseObject({
   stream: z.boolean().nullable().optional(),
 })
 
-/** Parse a body, or throw a 400 in OpenAI's shape whose `param` names the offending field. */
+/**
+ * Parse a body, or throw a 400 in OpenAI's shape whose `param` names the offending field.
+ * Answers the client's own object, not zod's copy: the copy lists the keys the schema knows
+ * first, and it would go upstream reordered. Nothing here transforms or defaults a value, so
+ * both hold the same fields (v1.schemas.test.ts checks it, byte for byte).
+ */
 function parseWith<T>(schema: z.ZodType, body: unknown): T {
   const parsed = schema.safeParse(body)
   if (!parsed.success) throw zodToInvalidRequest(parsed.error)
-  return parsed.data as T
+  return body as T
 }
 
 export const parseChatRequest = (body: unknown) => parseWith<ChatRequest>(chatRequestSchema, body)
