@@ -8,38 +8,232 @@ import type {
 import { zodToInvalidRequest } from '../openai-error.js'
 
 /**
- * Wire validation of the customer API's bodies: only the fields Ferry itself reads (the model it
- * routes on, what it counts tokens from, how it answers). Every other field, known or not, passes
- * through untouched (`looseObject`): the spec keeps growing and clients send undocumented params.
+ * Wire validation of the customer API's bodies: the fields Ferry reads itself (the model it
+ * routes on, what it counts tokens from, how it answers), and the type and documented range of
+ * the standard OpenAI parameters it forwards (spec: CreateChatCompletionRequest,
+ * CreateCompletionRequest, CreateEmbeddingRequest, CreateResponse), so that a wrongly typed
+ * `temperature` is a 400 naming it, as OpenAI answers, instead of a call upstream. Every other
+ * field passes through untouched (`looseObject`): the spec keeps growing, providers add their
+ * own and clients send undocumented params. `null` is accepted exactly where the spec says
+ * nullable. Flat primitives only, no transforms: this runs on every request.
  */
-const model = z.string().min(1, 'must be a non-empty string')
-const streamFields = {
-  stream: z.boolean().nullable().optional(),
-  stream_options: z.looseObject({}).nullable().optional(),
+
+/**
+ * What a rejected value was, for the message: numbers and booleans as they are, anything else
+ * only by its kind (a string may be a prompt or a secret, and messages never hold either).
+ */
+function describeInput(input: unknown): string {
+  if (input === null) return 'null'
+  if (Array.isArray(input)) return 'an array'
+  switch (typeof input) {
+    case 'number':
+    case 'boolean':
+      return String(input)
+    case 'string':
+      return 'a string'
+    case 'object':
+      return 'an object'
+    default:
+      return typeof input
+  }
 }
+
+/**
+ * One message for every way a field can fail (its type and its range). Runs only on failure;
+ * `zodToInvalidRequest` prefixes it with `Invalid value for '<param>': `.
+ */
+const expecting = (expected: string) => ({
+  error: (issue: { input?: unknown }) =>
+    `expected ${expected}, but got ${describeInput(issue.input)}.`,
+})
+
+const numberIn = (min: number, max: number) =>
+  z
+    .number(expecting(`a number from ${min} to ${max}`))
+    .min(min)
+    .max(max)
+const integerIn = (min: number, max: number) =>
+  z
+    .number(expecting(`an integer from ${min} to ${max}`))
+    .int()
+    .min(min)
+    .max(max)
+const integerFrom = (min: number) =>
+  z
+    .number(expecting(`an integer of at least ${min}`))
+    .int()
+    .min(min)
+const boolean = z.boolean(expecting('a boolean'))
+const string = z.string(expecting('a string'))
+const object = z.looseObject({}, expecting('an object'))
+
+/**
+ * Spec `seed`: any int64, so not `.int()`, which stops at 2^53 (a number's 2^63 is the spec's
+ * bound as a double). Number.isInteger allocates nothing.
+ */
+const seed = z
+  .number(expecting('a 64-bit integer'))
+  .min(-(2 ** 63))
+  .max(2 ** 63)
+  .refine(Number.isInteger)
+
+const STOP = 'a string or an array of 1 to 4 strings'
+/** Spec StopConfiguration. The string is tried first: it is the common form. */
+const stop = z.union(
+  [
+    string,
+    z
+      .array(z.string(expecting(STOP)), expecting(STOP))
+      .min(1)
+      .max(4),
+  ],
+  expecting(STOP),
+)
+
+const fields = {
+  model: z.string().min(1, 'must be a non-empty string'),
+  stream: boolean.nullable().optional(),
+  temperature: numberIn(0, 2).nullable().optional(),
+  top_p: numberIn(0, 1).nullable().optional(),
+  /** presence_penalty, frequency_penalty. */
+  penalty: numberIn(-2, 2).nullable().optional(),
+  n: integerIn(1, 128).nullable().optional(),
+  seed: seed.nullable().optional(),
+  stop: stop.nullable().optional(),
+  logit_bias: z
+    .record(z.string(), numberIn(-100, 100), expecting('an object of token IDs to numbers'))
+    .nullable()
+    .optional(),
+  top_logprobs: integerIn(0, 20).nullable().optional(),
+  /** Spec Metadata: string keys of up to 64 characters, string values of up to 512. */
+  metadata: z
+    .record(
+      z.string().max(64),
+      z.string(expecting('a string of at most 512 characters')).max(512),
+      expecting('an object of strings (keys up to 64 characters)'),
+    )
+    .nullable()
+    .optional(),
+  user: string.optional(),
+  safety_identifier: z
+    .string(expecting('a string of at most 64 characters'))
+    .max(64)
+    .nullable()
+    .optional(),
+  prompt_cache_key: string.nullable().optional(),
+  store: boolean.nullable().optional(),
+  tools: z.array(object, expecting('an array of tool objects')).optional(),
+  tool_choice: z.union([string, object], expecting('a string or an object')).optional(),
+} as const
+
+/** Spec ChatCompletionStreamOptions (chat and completions). */
+const chatStreamOptions = z
+  .looseObject(
+    { include_usage: boolean.optional(), include_obfuscation: boolean.optional() },
+    expecting('an object'),
+  )
+  .nullable()
+  .optional()
+
 const chatMessage = z.looseObject({ role: z.string().min(1) })
 
 export const chatRequestSchema = z.looseObject({
-  model,
+  model: fields.model,
   messages: z.array(chatMessage).min(1),
-  ...streamFields,
-})
-export const completionRequestSchema = z.looseObject({ model, ...streamFields })
-export const embeddingsRequestSchema = z.looseObject({
-  model,
-  input: z.union([z.string(), z.array(z.unknown())]),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-})
-export const responsesRequestSchema = z.looseObject({
-  model,
-  stream: z.boolean().nullable().optional(),
+  stream: fields.stream,
+  stream_options: chatStreamOptions,
+  temperature: fields.temperature,
+  top_p: fields.top_p,
+  n: fields.n,
+  // The spec sets no minimum, OpenAI refuses 0 ("Expected a value >= 1"). Billing holds read
+  // these (src/gateway/estimate-tokens.ts) as they are: what passes here is what is held.
+  max_tokens: integerFrom(1).nullable().optional(),
+  max_completion_tokens: integerFrom(1).nullable().optional(),
+  presence_penalty: fields.penalty,
+  frequency_penalty: fields.penalty,
+  stop: fields.stop,
+  seed: fields.seed,
+  logit_bias: fields.logit_bias,
+  logprobs: boolean.nullable().optional(),
+  top_logprobs: fields.top_logprobs,
+  user: fields.user,
+  safety_identifier: fields.safety_identifier,
+  prompt_cache_key: fields.prompt_cache_key,
+  store: fields.store,
+  metadata: fields.metadata,
+  tools: fields.tools,
+  tool_choice: fields.tool_choice,
+  parallel_tool_calls: boolean.optional(),
+  response_format: object.optional(),
 })
 
-/** Parse a body, or throw a 400 in OpenAI's shape whose `param` names the offending field. */
+export const completionRequestSchema = z.looseObject({
+  model: fields.model,
+  stream: fields.stream,
+  stream_options: chatStreamOptions,
+  temperature: fields.temperature,
+  top_p: fields.top_p,
+  n: fields.n,
+  // The spec's minimum is 0 here (with `echo`, a prompt is scored without generating).
+  max_tokens: integerFrom(0).nullable().optional(),
+  presence_penalty: fields.penalty,
+  frequency_penalty: fields.penalty,
+  stop: fields.stop,
+  seed: fields.seed,
+  logit_bias: fields.logit_bias,
+  // Not chat's boolean: the number of most likely tokens to return, 0..5.
+  logprobs: integerIn(0, 5).nullable().optional(),
+  best_of: integerIn(0, 20).nullable().optional(),
+  echo: boolean.nullable().optional(),
+  suffix: string.nullable().optional(),
+  user: fields.user,
+})
+
+export const embeddingsRequestSchema = z.looseObject({
+  model: fields.model,
+  input: z.union([z.string(), z.array(z.unknown())]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: integerFrom(1).optional(),
+  user: fields.user,
+})
+
+export const responsesRequestSchema = z.looseObject({
+  model: fields.model,
+  stream: fields.stream,
+  // Spec ResponseStreamOptions: there is no `include_usage` on this API.
+  stream_options: z
+    .looseObject({ include_obfuscation: boolean.optional() }, expecting('an object'))
+    .nullable()
+    .optional(),
+  temperature: fields.temperature,
+  top_p: fields.top_p,
+  // OpenAI's minimum is 16 on this API; billing holds read it as chat's max_tokens.
+  max_output_tokens: integerFrom(16).nullable().optional(),
+  top_logprobs: fields.top_logprobs,
+  user: fields.user,
+  safety_identifier: fields.safety_identifier,
+  prompt_cache_key: fields.prompt_cache_key,
+  store: fields.store,
+  metadata: fields.metadata,
+  tools: fields.tools,
+  tool_choice: fields.tool_choice,
+  parallel_tool_calls: boolean.nullable().optional(),
+  instructions: string.nullable().optional(),
+  previous_response_id: string.nullable().optional(),
+  background: boolean.nullable().optional(),
+  max_tool_calls: z.number(expecting('an integer')).int().nullable().optional(),
+})
+
+/**
+ * Parse a body, or throw a 400 in OpenAI's shape whose `param` names the offending field.
+ * Answers the client's own object, not zod's copy: the copy lists the keys the schema knows
+ * first, and it would go upstream reordered. Nothing here transforms or defaults a value, so
+ * both hold the same fields (v1.schemas.test.ts checks it, byte for byte).
+ */
 function parseWith<T>(schema: z.ZodType, body: unknown): T {
   const parsed = schema.safeParse(body)
   if (!parsed.success) throw zodToInvalidRequest(parsed.error)
-  return parsed.data as T
+  return body as T
 }
 
 export const parseChatRequest = (body: unknown) => parseWith<ChatRequest>(chatRequestSchema, body)

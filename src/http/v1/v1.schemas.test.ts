@@ -1,0 +1,533 @@
+import fc from 'fast-check'
+import type { z } from 'zod'
+import { describe, expect, it } from 'vitest'
+import { estimateRequestTokens, type GatewayEndpoint } from '../../gateway/index.js'
+import { InvalidRequestError } from '../../lib/errors.js'
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingsRequestSchema,
+  parseChatRequest,
+  parseCompletionRequest,
+  parseEmbeddingsRequest,
+  parseResponsesRequest,
+  responsesRequestSchema,
+} from './v1.schemas.js'
+
+type Parse = (body: unknown) => unknown
+
+/** A rejected field value whose `param` is a path inside it (`stream_options.include_usage`). */
+interface Nested {
+  nested: true
+  param: string
+  value: unknown
+}
+const at = (param: string, value: unknown): Nested => ({ nested: true, param, value })
+const isNested = (v: unknown): v is Nested =>
+  typeof v === 'object' && v !== null && (v as Partial<Nested>).nested === true
+
+interface FieldCase {
+  field: string
+  valid: unknown[]
+  wrongType: unknown[]
+  outOfRange?: unknown[]
+}
+
+function refusalOf(parse: Parse, body: unknown): InvalidRequestError {
+  try {
+    parse(body)
+  } catch (err) {
+    if (err instanceof InvalidRequestError) return err
+    throw err
+  }
+  throw new Error(`accepted ${JSON.stringify(body)}`)
+}
+
+// Shared by several endpoints (spec ModelResponseProperties and the chat/completions params).
+const temperature: FieldCase = {
+  field: 'temperature',
+  valid: [0, 0.7, 1, 2, null],
+  wrongType: ['0.7', true, [], {}],
+  outOfRange: [-0.1, 2.01, 100],
+}
+const topP: FieldCase = {
+  field: 'top_p',
+  valid: [0, 0.5, 1, null],
+  wrongType: ['1', false],
+  outOfRange: [-0.01, 1.5],
+}
+const n: FieldCase = {
+  field: 'n',
+  valid: [1, 2, 128, null],
+  wrongType: ['2', 1.5, true],
+  outOfRange: [0, -1, 129],
+}
+const penalty = (field: string): FieldCase => ({
+  field,
+  valid: [-2, 0, 1.5, 2, null],
+  wrongType: ['1', false],
+  outOfRange: [-2.5, 3],
+})
+const stop: FieldCase = {
+  field: 'stop',
+  valid: ['\n', ['END'], ['a', 'b', 'c', 'd'], null],
+  wrongType: [5, {}, [1], ['a', null], true],
+  outOfRange: [[], ['a', 'b', 'c', 'd', 'e']],
+}
+const seed: FieldCase = {
+  field: 'seed',
+  valid: [0, -5, 42, 2 ** 62, null],
+  wrongType: ['42', 1.5, true],
+  outOfRange: [2 ** 64, -(2 ** 64)],
+}
+const logitBias: FieldCase = {
+  field: 'logit_bias',
+  valid: [{ '50256': -100 }, { '1': 100, '2': 0.5 }, {}, null],
+  wrongType: ['x', [], at('logit_bias.50256', { '50256': '-100' })],
+  outOfRange: [at('logit_bias.50256', { '50256': -101 }), at('logit_bias.7', { '7': 100.5 })],
+}
+const topLogprobs: FieldCase = {
+  field: 'top_logprobs',
+  valid: [0, 5, 20, null],
+  wrongType: ['5', 2.5],
+  outOfRange: [-1, 21],
+}
+// `user` is not nullable in the spec.
+const user: FieldCase = { field: 'user', valid: ['user-1234', ''], wrongType: [null, 5, {}] }
+const safetyIdentifier: FieldCase = {
+  field: 'safety_identifier',
+  valid: ['hashed-user-7', 'a'.repeat(64), null],
+  wrongType: [5],
+  outOfRange: ['a'.repeat(65)],
+}
+const promptCacheKey: FieldCase = {
+  field: 'prompt_cache_key',
+  valid: ['k', null],
+  wrongType: [5, []],
+}
+const store: FieldCase = { field: 'store', valid: [true, false, null], wrongType: ['yes', 0] }
+const metadata: FieldCase = {
+  field: 'metadata',
+  valid: [{ team: 'a' }, {}, null],
+  wrongType: ['x', [], at('metadata.team', { team: 5 })],
+  outOfRange: [
+    at('metadata.team', { team: 'v'.repeat(513) }),
+    at(`metadata.${'k'.repeat(65)}`, { ['k'.repeat(65)]: 'v' }),
+  ],
+}
+const tools: FieldCase = {
+  field: 'tools',
+  valid: [[], [{ type: 'function', function: { name: 'lookup', parameters: {} } }]],
+  wrongType: [{}, 'lookup', null, at('tools.0', ['lookup'])],
+}
+const toolChoice: FieldCase = {
+  field: 'tool_choice',
+  valid: ['auto', 'none', 'required', { type: 'function', function: { name: 'lookup' } }],
+  wrongType: [5, [], null, true],
+}
+const stream: FieldCase = { field: 'stream', valid: [true, false, null], wrongType: ['true', 1] }
+const chatStreamOptions: FieldCase = {
+  field: 'stream_options',
+  valid: [{ include_usage: true }, { include_obfuscation: false, future_option: 1 }, {}, null],
+  wrongType: [
+    'x',
+    [],
+    at('stream_options.include_usage', { include_usage: 'yes' }),
+    at('stream_options.include_usage', { include_usage: null }),
+    at('stream_options.include_obfuscation', { include_obfuscation: 1 }),
+  ],
+}
+
+const ENDPOINTS: {
+  name: string
+  parse: Parse
+  base: Record<string, unknown>
+  cases: FieldCase[]
+}[] = [
+  {
+    name: 'chat completions',
+    parse: parseChatRequest,
+    base: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi.' }] },
+    cases: [
+      stream,
+      chatStreamOptions,
+      temperature,
+      topP,
+      n,
+      {
+        field: 'max_tokens',
+        valid: [1, 4096, null],
+        wrongType: ['64', 64.5, false],
+        outOfRange: [0, -1],
+      },
+      {
+        field: 'max_completion_tokens',
+        valid: [1, 4096, null],
+        wrongType: ['64', 64.5, false],
+        outOfRange: [0, -1],
+      },
+      penalty('presence_penalty'),
+      penalty('frequency_penalty'),
+      stop,
+      seed,
+      logitBias,
+      { field: 'logprobs', valid: [true, false, null], wrongType: ['true', 1] },
+      topLogprobs,
+      user,
+      safetyIdentifier,
+      promptCacheKey,
+      store,
+      metadata,
+      tools,
+      toolChoice,
+      // Not nullable on chat (spec ParallelToolCalls), nullable on the Responses API.
+      { field: 'parallel_tool_calls', valid: [true, false], wrongType: ['true', null, 1] },
+      {
+        field: 'response_format',
+        valid: [{ type: 'json_object' }, { type: 'json_schema', json_schema: { name: 'x' } }],
+        wrongType: ['json_object', [], null],
+      },
+    ],
+  },
+  {
+    name: 'completions',
+    parse: parseCompletionRequest,
+    base: { model: 'gpt-3.5-turbo-instruct', prompt: 'Say this is a test.' },
+    cases: [
+      stream,
+      chatStreamOptions,
+      temperature,
+      topP,
+      n,
+      // The spec's minimum is 0 on this endpoint (echo a prompt without generating).
+      { field: 'max_tokens', valid: [0, 16, null], wrongType: ['16', 1.5], outOfRange: [-1] },
+      penalty('presence_penalty'),
+      penalty('frequency_penalty'),
+      stop,
+      seed,
+      logitBias,
+      // An integer here, not chat's boolean.
+      { field: 'logprobs', valid: [0, 5, null], wrongType: [true, '1', 1.5], outOfRange: [-1, 6] },
+      { field: 'best_of', valid: [0, 1, 20, null], wrongType: ['2'], outOfRange: [-1, 21] },
+      { field: 'echo', valid: [true, null], wrongType: ['yes', 1] },
+      { field: 'suffix', valid: ['\n', null], wrongType: [5, []] },
+      user,
+    ],
+  },
+  {
+    name: 'embeddings',
+    parse: parseEmbeddingsRequest,
+    base: { model: 'text-embedding-3-small', input: 'hello' },
+    cases: [
+      {
+        field: 'dimensions',
+        valid: [1, 256],
+        wrongType: ['256', 1.5, null],
+        outOfRange: [0, -1],
+      },
+      user,
+    ],
+  },
+  {
+    name: 'responses',
+    parse: parseResponsesRequest,
+    base: { model: 'gpt-4o-mini', input: 'Hi.' },
+    cases: [
+      stream,
+      {
+        field: 'stream_options',
+        // This API has no `include_usage`: it is an unknown field here, passed through.
+        valid: [{ include_obfuscation: true }, { include_usage: 'anything' }, null],
+        wrongType: ['x', at('stream_options.include_obfuscation', { include_obfuscation: 'yes' })],
+      },
+      temperature,
+      topP,
+      {
+        field: 'max_output_tokens',
+        valid: [16, 1024, null],
+        wrongType: ['1024', 16.5, false],
+        outOfRange: [15, 1, 0],
+      },
+      topLogprobs,
+      user,
+      safetyIdentifier,
+      promptCacheKey,
+      store,
+      metadata,
+      tools,
+      toolChoice,
+      { field: 'parallel_tool_calls', valid: [true, false, null], wrongType: ['yes', 1] },
+      { field: 'instructions', valid: ['Be brief.', null], wrongType: [5, []] },
+      { field: 'previous_response_id', valid: ['resp_123', null], wrongType: [5] },
+      { field: 'background', valid: [true, null], wrongType: ['no'] },
+      { field: 'max_tool_calls', valid: [3, null], wrongType: ['3', 2.5] },
+    ],
+  },
+]
+
+describe('the /v1 body parsers', () => {
+  it("answer the client's own body, its keys in the client's order", () => {
+    const text =
+      '{"stream":false,"x_future":{"b":1,"a":2},"messages":[{"content":"hi","role":"user"}],"model":"m"}'
+    const body = JSON.parse(text) as unknown
+    const parsed = parseChatRequest(body)
+    expect(parsed).toBe(body)
+    expect(JSON.stringify(parsed)).toBe(text)
+    const embeddings = JSON.parse('{"input":"x","model":"e"}') as unknown
+    expect(parseEmbeddingsRequest(embeddings)).toBe(embeddings)
+  })
+
+  for (const endpoint of ENDPOINTS) {
+    describe(endpoint.name, () => {
+      for (const { field, valid, wrongType, outOfRange = [] } of endpoint.cases) {
+        it(`accepts a valid ${field}`, () => {
+          for (const value of valid) {
+            const body = { ...endpoint.base, [field]: value }
+            expect(endpoint.parse(body), JSON.stringify(value)).toBe(body)
+          }
+        })
+
+        it(`refuses a wrongly typed or out-of-range ${field}, naming it`, () => {
+          expect(wrongType.length).toBeGreaterThan(0)
+          for (const invalid of [...wrongType, ...outOfRange]) {
+            const { param, value: fieldValue } = isNested(invalid)
+              ? invalid
+              : { param: field, value: invalid }
+            const err = refusalOf(endpoint.parse, { ...endpoint.base, [field]: fieldValue })
+            expect(err.status).toBe(400)
+            expect(err.type).toBe('invalid_request_error')
+            expect(err.param, JSON.stringify(fieldValue)).toBe(param)
+            expect(err.message).toMatch(new RegExp(`^Invalid value for '${param}': expected `))
+          }
+        })
+      }
+
+      it('passes unknown fields of any type through untouched', () => {
+        const body = {
+          ...endpoint.base,
+          some_future_param: 'a string',
+          temperature_hint: { nested: [1, 'two', null] },
+          x_provider_option: -1,
+        }
+        expect(endpoint.parse(body)).toBe(body)
+      })
+    })
+  }
+
+  it('says what was expected and what arrived, never echoing a string', () => {
+    const base = { model: 'm', messages: [{ role: 'user', content: 'Hi.' }] }
+    expect(refusalOf(parseChatRequest, { ...base, temperature: 'sk-live-1234' }).message).toBe(
+      "Invalid value for 'temperature': expected a number from 0 to 2, but got a string.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, temperature: 3 }).message).toBe(
+      "Invalid value for 'temperature': expected a number from 0 to 2, but got 3.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, n: 1.5 }).message).toBe(
+      "Invalid value for 'n': expected an integer from 1 to 128, but got 1.5.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, max_tokens: 0 }).message).toBe(
+      "Invalid value for 'max_tokens': expected an integer of at least 1, but got 0.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, stop: ['a', 'b', 'c', 'd', 'e'] }).message).toBe(
+      "Invalid value for 'stop': expected a string or an array of 1 to 4 strings, but got an array.",
+    )
+    expect(
+      refusalOf(parseChatRequest, { ...base, stream_options: { include_usage: 'yes' } }).message,
+    ).toBe(
+      "Invalid value for 'stream_options.include_usage': expected a boolean, but got a string.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
+      "Invalid value for 'user': expected a string, but got null.",
+    )
+  })
+})
+
+describe('the billing hold and the schema agree on output limits', () => {
+  const prompt = { model: 'mock', messages: [{ role: 'user', content: 'Say something.' }] }
+  const estimate = (endpoint: GatewayEndpoint, parse: Parse, body: object) => {
+    parse(body)
+    return estimateRequestTokens(endpoint, body)
+  }
+
+  it('holds exactly the max_tokens or max_completion_tokens (times n) the schema accepts', () => {
+    const floor = estimate('chat.completions', parseChatRequest, { ...prompt, max_tokens: 1 })
+    fc.assert(
+      fc.property(
+        fc.constantFrom('max_tokens', 'max_completion_tokens'),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 128 }),
+        (field, limit, choices) => {
+          const held = estimate('chat.completions', parseChatRequest, {
+            ...prompt,
+            [field]: limit,
+            n: choices,
+          })
+          expect(held - floor).toBe(limit * choices - 1)
+        },
+      ),
+    )
+  })
+
+  it('holds what completions and responses accept at their minimums (0 and 16)', () => {
+    const completion = { model: 'mock', prompt: 'Say something.' }
+    const none = estimate('completions', parseCompletionRequest, { ...completion, max_tokens: 0 })
+    expect(
+      estimate('completions', parseCompletionRequest, { ...completion, max_tokens: 5 }) - none,
+    ).toBe(5)
+    const response = { model: 'mock', input: 'Say something.' }
+    const least = estimate('responses', parseResponsesRequest, {
+      ...response,
+      max_output_tokens: 16,
+    })
+    expect(
+      estimate('responses', parseResponsesRequest, { ...response, max_output_tokens: 100 }) - least,
+    ).toBe(84)
+  })
+})
+
+// Valid values of every standard field the schemas check, for the property below.
+const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null })
+const text = fc.string({ maxLength: 12 })
+const keyText = text.filter((k) => k !== '__proto__')
+const COMMON = {
+  temperature: nullable(fc.double({ min: 0, max: 2, noNaN: true })),
+  top_p: nullable(fc.double({ min: 0, max: 1, noNaN: true })),
+  user: text,
+}
+const SAMPLING = {
+  ...COMMON,
+  stream: nullable(fc.boolean()),
+  stream_options: nullable(
+    fc.record(
+      { include_usage: fc.boolean(), include_obfuscation: fc.boolean() },
+      { requiredKeys: [] },
+    ),
+  ),
+  n: nullable(fc.integer({ min: 1, max: 128 })),
+  presence_penalty: nullable(fc.double({ min: -2, max: 2, noNaN: true })),
+  frequency_penalty: nullable(fc.double({ min: -2, max: 2, noNaN: true })),
+  stop: nullable(fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 4 }))),
+  seed: nullable(fc.oneof(fc.integer(), fc.constant(2 ** 62))),
+  logit_bias: nullable(
+    fc.dictionary(
+      fc.nat({ max: 200_000 }).map(String),
+      fc.double({ min: -100, max: 100, noNaN: true }),
+      { maxKeys: 4 },
+    ),
+  ),
+}
+const TOOLING = {
+  metadata: nullable(fc.dictionary(keyText, fc.string({ maxLength: 512 }), { maxKeys: 16 })),
+  safety_identifier: nullable(fc.string({ maxLength: 64 })),
+  prompt_cache_key: nullable(text),
+  store: nullable(fc.boolean()),
+  tools: fc.array(
+    fc.record({ type: fc.constant('function'), function: fc.record({ name: keyText }) }),
+    { maxLength: 3 },
+  ),
+  tool_choice: fc.oneof(
+    fc.constantFrom('none', 'auto', 'required'),
+    fc.record({ type: fc.constant('function'), function: fc.record({ name: keyText }) }),
+  ),
+  top_logprobs: nullable(fc.integer({ min: 0, max: 20 })),
+}
+const PROPERTY_CASES: {
+  name: string
+  parse: Parse
+  schema: z.ZodObject
+  base: Record<string, unknown>
+  standard: Record<string, fc.Arbitrary<unknown>>
+}[] = [
+  {
+    name: 'chat',
+    parse: parseChatRequest,
+    schema: chatRequestSchema,
+    base: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi.' }] },
+    standard: {
+      ...SAMPLING,
+      ...TOOLING,
+      max_tokens: nullable(fc.integer({ min: 1 })),
+      max_completion_tokens: nullable(fc.integer({ min: 1 })),
+      logprobs: nullable(fc.boolean()),
+      parallel_tool_calls: fc.boolean(),
+      response_format: fc.constantFrom({ type: 'text' }, { type: 'json_object' }),
+    },
+  },
+  {
+    name: 'completions',
+    parse: parseCompletionRequest,
+    schema: completionRequestSchema,
+    base: { model: 'gpt-3.5-turbo-instruct', prompt: ['Say', 'this'] },
+    standard: {
+      ...SAMPLING,
+      max_tokens: nullable(fc.nat()),
+      logprobs: nullable(fc.integer({ min: 0, max: 5 })),
+      best_of: nullable(fc.integer({ min: 0, max: 20 })),
+      echo: nullable(fc.boolean()),
+      suffix: nullable(text),
+    },
+  },
+  {
+    name: 'embeddings',
+    parse: parseEmbeddingsRequest,
+    schema: embeddingsRequestSchema,
+    base: { model: 'text-embedding-3-small', input: ['a', 'b'] },
+    standard: {
+      user: text,
+      dimensions: fc.integer({ min: 1, max: 4096 }),
+      encoding_format: fc.constantFrom('float', 'base64'),
+    },
+  },
+  {
+    name: 'responses',
+    parse: parseResponsesRequest,
+    schema: responsesRequestSchema,
+    base: { model: 'gpt-4o-mini', input: [{ role: 'user', content: 'Hi.' }] },
+    standard: {
+      ...COMMON,
+      ...TOOLING,
+      stream: nullable(fc.boolean()),
+      stream_options: nullable(fc.record({ include_obfuscation: fc.boolean() })),
+      max_output_tokens: nullable(fc.integer({ min: 16 })),
+      parallel_tool_calls: nullable(fc.boolean()),
+      instructions: nullable(text),
+      previous_response_id: nullable(text),
+      background: nullable(fc.boolean()),
+      max_tool_calls: nullable(fc.nat()),
+    },
+  },
+]
+
+describe('a request that passes the schema', () => {
+  for (const { name, parse, schema, base, standard } of PROPERTY_CASES) {
+    it(`keeps every field byte for byte (${name})`, () => {
+      const known = new Set(Object.keys(schema.shape))
+      // Fastify refuses "__proto__" keys before any parser runs (onProtoPoisoning: 'error').
+      const unknownKey = keyText.filter((k) => !known.has(k))
+      const entries = fc
+        .tuple(
+          fc.record(standard, { requiredKeys: [] }),
+          fc.dictionary(unknownKey, fc.jsonValue(), { maxKeys: 4 }),
+        )
+        .chain(([fields, extra]) => {
+          const all = [...Object.entries(base), ...Object.entries(fields), ...Object.entries(extra)]
+          return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length })
+        })
+      fc.assert(
+        fc.property(entries, (pairs) => {
+          // The body as it arrives: JSON text in the client's key order, parsed.
+          const wire = `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`
+          const body = JSON.parse(wire) as Record<string, unknown>
+          const expected = JSON.stringify(body)
+          const parsed = parse(body)
+          expect(parsed).toBe(body)
+          expect(JSON.stringify(parsed)).toBe(expected)
+          // Returning the client's object is sound only while zod drops, defaults and
+          // transforms nothing: its own output must hold the same values.
+          expect(schema.parse(body)).toEqual(body)
+        }),
+        { numRuns: 200 },
+      )
+    })
+  }
+})

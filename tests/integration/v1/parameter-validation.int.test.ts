@@ -1,0 +1,162 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { SecretText } from '../../../src/lib/secret-text.js'
+import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
+import { findUsageEventsOfRequest } from '../../../src/usage/index.js'
+import {
+  startOpenAIUpstream,
+  type OpenAIUpstream,
+} from '../../support/mock-upstreams/openai-upstream.js'
+import { expectOpenAIError } from '../../support/openai-shape.js'
+import {
+  ANY_PROVIDER_PRICES,
+  setUpPricedCustomer,
+  type PricedCustomer,
+} from '../../support/priced-customer.js'
+import { buildTestApp } from '../../support/test-app.js'
+import { createTestDb, testDialects, type TestDb } from '../../support/test-db.js'
+
+/**
+ * "Bad input gets a clear error in OpenAI's shape and changes nothing": a standard parameter of
+ * the wrong type or out of its range is refused at the edge with 400 naming it, before any hold,
+ * and the upstream never sees the request.
+ */
+
+const chat = (extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Say hello.' }],
+  max_tokens: 32,
+  ...extra,
+})
+
+/** One refused body per endpoint, and the param the answer must name. */
+const REFUSED = [
+  { url: '/v1/chat/completions', payload: chat({ temperature: 'a string' }), param: 'temperature' },
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ temperature: 'a string', stream: true }),
+    param: 'temperature',
+  },
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ stream: true, stream_options: { include_usage: 'yes' } }),
+    param: 'stream_options.include_usage',
+  },
+  {
+    url: '/v1/completions',
+    payload: { model: 'gpt-4o-mini', prompt: 'Say hello.', max_tokens: '16' },
+    param: 'max_tokens',
+  },
+  {
+    url: '/v1/embeddings',
+    payload: { model: 'gpt-4o-mini', input: 'hello', dimensions: 0 },
+    param: 'dimensions',
+  },
+  {
+    url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: 'Say hello.', max_output_tokens: 8 },
+    param: 'max_output_tokens',
+  },
+] as const
+
+function openAIAccount(baseUrl: string): ConfiguredAccountInput {
+  return {
+    name: 'openai-mock',
+    kind: 'openai',
+    baseUrl,
+    credential: new SecretText('sk-upstream-secret'),
+    credentialEnv: 'TEST_UPSTREAM_KEY',
+    origin: 'file',
+    models: ['gpt-4o-mini'],
+    aliases: {},
+    extraHeaders: {},
+    timeouts: {},
+    settings: {},
+    status: 'active',
+  }
+}
+
+for (const dialect of testDialects()) {
+  describe(`${dialect}: /v1 refuses wrongly typed standard parameters`, () => {
+    let testDb: TestDb
+    let upstream: OpenAIUpstream
+    let built: ReturnType<typeof buildTestApp>
+    let customer: PricedCustomer
+
+    beforeAll(async () => {
+      testDb = await createTestDb(dialect)
+      upstream = await startOpenAIUpstream()
+      built = buildTestApp({ db: testDb.db, providerAccounts: [openAIAccount(upstream.baseUrl)] })
+      await built.services.models.ready()
+      await built.app.ready()
+      customer = await setUpPricedCustomer(built.services.admin, {
+        keyName: 'validation',
+        prices: ANY_PROVIDER_PRICES,
+      })
+      await built.services.priceBook.reload()
+    })
+    afterEach(() => {
+      upstream.requests.length = 0
+    })
+    afterAll(async () => {
+      await built.app.close()
+      await upstream.close()
+      await testDb.destroy()
+    })
+
+    const post = (url: string, payload: object) =>
+      built.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${customer.secret}` },
+        payload,
+      })
+    const balance = async () =>
+      (await built.services.billing.holds.available(customer.organizationId, 'live')) ?? 0n
+    const ledgerKinds = async () =>
+      (
+        await testDb.db
+          .selectFrom('ledger_entries')
+          .innerJoin('ledger_accounts', 'ledger_accounts.account_id', 'ledger_entries.account_id')
+          .select('ledger_entries.kind')
+          .where('ledger_accounts.organization_id', '=', customer.organizationId)
+          .execute()
+      ).map((e) => e.kind)
+
+    it('forwards a well-typed request, unknown fields and key order kept, and charges it', async () => {
+      const before = await balance()
+      const payload = { temperature: 0.2, x_future_param: { kept: [1, 'two'] }, ...chat() }
+      const response = await post('/v1/chat/completions', payload)
+      expect(response.statusCode).toBe(200)
+      expect(upstream.requests).toHaveLength(1)
+      const sent = upstream.requests[0]!.body as Record<string, unknown>
+      expect(Object.keys(sent)).toEqual(Object.keys(payload))
+      expect(sent).toEqual(payload)
+      expect(await balance()).toBeLessThan(before)
+    })
+
+    for (const { url, payload, param } of REFUSED) {
+      const what = `${url} ${'stream' in payload ? 'stream ' : ''}with a bad ${param}`
+      it(`answers ${what} with 400 naming it: nothing sent upstream, held or charged`, async () => {
+        const balanceBefore = await balance()
+        const kindsBefore = await ledgerKinds()
+        const response = await post(url, payload)
+        expect(response.statusCode).toBe(400)
+        expect(response.headers['content-type']).toMatch(/^application\/json/)
+        const body = response.json<{ error: { param: string; message: string } }>()
+        expectOpenAIError(body, { type: 'invalid_request_error', code: null })
+        expect(body.error.param).toBe(param)
+        expect(body.error.message).toContain(`'${param}'`)
+        expect(upstream.requests).toHaveLength(0)
+        expect(await balance()).toBe(balanceBefore)
+        expect(await ledgerKinds()).toEqual(kindsBefore)
+        expect(built.services.billing.holds.openHoldCount()).toBe(0)
+        const events = await findUsageEventsOfRequest(
+          testDb.db,
+          String(response.headers['x-request-id']),
+        )
+        expect(events).toHaveLength(1)
+        expect(events[0]).toMatchObject({ httpStatus: 400, costMicros: 0n, heldMicros: 0n })
+      })
+    }
+  })
+}
