@@ -26,6 +26,16 @@ function choicesOf(body: Record<string, unknown>): number {
   return typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1
 }
 
+/**
+ * Completions generate `best_of` candidates server-side and bill every one of them, returning
+ * `n` (best_of ≥ n): the hold covers the larger.
+ */
+function generationsOf(body: Record<string, unknown>): number {
+  const bestOf = body.best_of
+  const candidates = typeof bestOf === 'number' && Number.isInteger(bestOf) ? bestOf : 1
+  return Math.max(choicesOf(body), candidates)
+}
+
 const countedPrompts = new WeakMap<object, number>()
 
 /**
@@ -64,7 +74,7 @@ export interface RequestTokenBounds {
 
 /**
  * The prompt (counted) and the output the request allows (`max_completion_tokens`, `max_tokens`,
- * `max_output_tokens`, times `n`), for balance holds. A request without a limit gets
+ * `max_output_tokens`, times `n`, or completions' `best_of`), for balance holds. A request without a limit gets
  * `windowTokens` per choice: the hold's initial window.
  */
 export function requestTokenBounds(
@@ -85,7 +95,7 @@ export function requestTokenBounds(
     case 'completions':
       return {
         promptTokens: promptTokensOf(endpoint, body),
-        maxOutputTokens: (limitOf(fields, ['max_tokens']) ?? 16) * choicesOf(fields),
+        maxOutputTokens: (limitOf(fields, ['max_tokens']) ?? 16) * generationsOf(fields),
         windowed: false,
       }
     case 'embeddings':

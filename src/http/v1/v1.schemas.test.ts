@@ -368,6 +368,18 @@ describe('the billing hold and the schema agree on output limits', () => {
     )
   })
 
+  it('holds every completion that best_of generates, not only the n returned', () => {
+    const completion = { model: 'mock', prompt: 'Say something.', max_tokens: 10 }
+    const one = estimate('completions', parseCompletionRequest, completion)
+    expect(
+      estimate('completions', parseCompletionRequest, { ...completion, best_of: 5 }) - one,
+    ).toBe(40)
+    expect(
+      estimate('completions', parseCompletionRequest, { ...completion, best_of: 3, n: 2 }) - one,
+    ).toBe(20)
+    expect(estimate('completions', parseCompletionRequest, { ...completion, n: 4 }) - one).toBe(30)
+  })
+
   it('holds what completions and responses accept at their minimums (0 and 16)', () => {
     const completion = { model: 'mock', prompt: 'Say something.' }
     const none = estimate('completions', parseCompletionRequest, { ...completion, max_tokens: 0 })
