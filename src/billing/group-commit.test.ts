@@ -108,6 +108,27 @@ describe('group commit', () => {
   })
 })
 
+describe('group commit, a batch answered wrongly', () => {
+  it('rejects its callers only after the flush, with the flush error when the flush failed too', async () => {
+    let failFlush = false
+    const gc = createGroupCommit<number, number>({
+      maxDelayMs: 0,
+      commit: (items) => {
+        const durable = new Promise<void>((resolve, reject) =>
+          setTimeout(() => (failFlush ? reject(new Error('fdatasync failed')) : resolve()), 5),
+        )
+        // One result short.
+        return Promise.resolve({ results: items.slice(1), durable })
+      },
+    })
+    await expect(gc.submit(1)).rejects.toThrow('result count mismatch')
+    failFlush = true
+    await expect(gc.submit(2)).rejects.toThrow('fdatasync failed')
+    await gc.flush()
+    expect(gc.pending()).toBe(0)
+  })
+})
+
 describe('group commit, several batches in flight', () => {
   it('hands the next batch over before the first committed, never more than maxInFlight, in order', async () => {
     const started: number[][] = []

@@ -1,3 +1,5 @@
+import { createInFlight } from '../lib/in-flight.js'
+
 /**
  * Group commit: callers submit items one by one; items are written in batches (one transaction
  * per batch, every `maxDelayMs` or as soon as `maxBatch` are waiting), and each caller's promise
@@ -60,8 +62,9 @@ export function createGroupCommit<TItem, TResult>(options: {
   /** Batches handed to `commit` and not yet committed. */
   const committing = new Set<Promise<void>>()
   let inFlightCount = 0
+  /** Batches committed and waiting for their flush, and how many items they hold. */
+  const flushing = createInFlight()
   let flushingCount = 0
-  const flushing = new Set<Promise<void>>()
   let timer: { cancel(): void } | null = null
 
   function schedule(): void {
@@ -102,36 +105,32 @@ export function createGroupCommit<TItem, TResult>(options: {
   }
 
   async function run(batch: Waiting<TItem, TResult>[]): Promise<void> {
+    const fail = (err: unknown) => batch.forEach((w) => w.reject(err))
     let committed: readonly TResult[] | CommittedBatch<TResult>
     try {
       committed = await options.commit(batch.map((w) => w.item))
     } catch (err) {
-      for (const w of batch) w.reject(err)
+      fail(err)
       return
     }
     const { results, durable } = Array.isArray(committed)
       ? { results: committed as readonly TResult[], durable: null }
       : (committed as CommittedBatch<TResult>)
-    if (results.length !== batch.length) {
-      const err = new Error('group commit: result count mismatch')
-      // Still wait for the flush: a caller's rejection must not race ahead of the disk.
-      void (durable ?? Promise.resolve()).finally(() => batch.forEach((w) => w.reject(err)))
-      return
+    const answer = () => {
+      if (results.length !== batch.length) fail(new Error('group commit: result count mismatch'))
+      else batch.forEach((w, i) => w.resolve(results[i]!))
     }
     if (durable === null) {
-      batch.forEach((w, i) => w.resolve(results[i]!))
+      answer()
       return
     }
+    // Nobody is answered, not even with an error of the batch, before its flush is done.
     flushingCount += batch.length
-    const settled = durable.then(
-      () => batch.forEach((w, i) => w.resolve(results[i]!)),
-      (err: unknown) => batch.forEach((w) => w.reject(err)),
+    void flushing.track(
+      durable.then(answer, fail).finally(() => {
+        flushingCount -= batch.length
+      }),
     )
-    const tracked = settled.finally(() => {
-      flushingCount -= batch.length
-      flushing.delete(tracked)
-    })
-    flushing.add(tracked)
   }
 
   return {
@@ -152,7 +151,7 @@ export function createGroupCommit<TItem, TResult>(options: {
         }
         start()
         await Promise.all(committing)
-        await Promise.all(flushing)
+        await flushing.drain()
         // Let a follow-up batch scheduled by the one that just finished start (or run here).
         await new Promise((resolve) => setImmediate(resolve))
       }

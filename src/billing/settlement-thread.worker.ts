@@ -6,6 +6,7 @@
 import { dirname } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { systemClock } from '../lib/clock.js'
+import { createInFlight } from '../lib/in-flight.js'
 import { createDb } from '../storage/index.js'
 import { enqueueUsageEvents } from '../usage/index.js'
 import { commitRecords } from './settlement-writer.js'
@@ -33,13 +34,13 @@ const deps = {
   ...(data.usageOutbox
     ? {
         onUsageRows: (trx: typeof database.db, rows: Parameters<typeof enqueueUsageEvents>[1]) =>
-          rows.length > 0 ? enqueueUsageEvents(trx, rows, systemClock) : Promise.resolve(),
+          enqueueUsageEvents(trx, rows, systemClock),
       }
     : {}),
 }
 
-// One transaction at a time, in the order sent (the event loop's group commit sends the next batch
-// once this one has committed). Its flush then runs while the next batch's transaction does.
+// One transaction at a time, in the order sent (the event loop's group commit may send the next
+// batch before this one has committed: it waits here). Its flush runs while the next one commits.
 let queue = Promise.resolve()
 port.on('message', (message: ThreadRequest) => {
   queue = queue.then(() => handle(message))
@@ -47,7 +48,7 @@ port.on('message', (message: ThreadRequest) => {
 
 async function handle(message: ThreadRequest): Promise<void> {
   if (message.kind === 'close') {
-    await Promise.all(flushing)
+    await flushing.drain()
     await database.close()
     port.close()
     return
@@ -66,16 +67,16 @@ async function handle(message: ThreadRequest): Promise<void> {
     port.postMessage({ id, kind: 'failed', error: threadError(err) } satisfies ThreadReply)
     return
   }
-  const flushed = durable.then(
-    () => port.postMessage({ id, kind: 'durable' } satisfies ThreadReply),
-    (err: unknown) =>
-      port.postMessage({ id, kind: 'failed', error: threadError(err) } satisfies ThreadReply),
+  void flushing.track(
+    durable.then(
+      () => port.postMessage({ id, kind: 'durable' } satisfies ThreadReply),
+      (err: unknown) =>
+        port.postMessage({ id, kind: 'failed', error: threadError(err) } satisfies ThreadReply),
+    ),
   )
-  flushing.add(flushed)
-  void flushed.finally(() => flushing.delete(flushed))
 }
 
-const flushing = new Set<Promise<void>>()
+const flushing = createInFlight()
 
 function threadError(err: unknown): ThreadError {
   const { name, message, code } = err as { name?: unknown; message?: unknown; code?: unknown }

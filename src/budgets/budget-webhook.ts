@@ -4,6 +4,7 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   signWebhookBody,
 } from '../lib/webhook-signature.js'
+import { createInFlight } from '../lib/in-flight.js'
 
 // The signing scheme is shared with the outbox's webhook (src/lib/webhook-signature.ts).
 export {
@@ -42,7 +43,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const timeoutMs = options.timeoutMs ?? 5_000
   const maxAttempts = options.maxAttempts ?? 4
   const retryDelayMs = options.retryDelayMs ?? 500
-  const inFlight = new Set<Promise<void>>()
+  const inFlight = createInFlight()
 
   async function attempt(id: string, body: string): Promise<'done' | 'retry' | 'give_up'> {
     const timestampSeconds = Math.floor(options.nowMs() / 1000)
@@ -91,14 +92,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
   return {
     send: ({ id, payload }) => {
-      const delivery = deliver(id, JSON.stringify(payload)).catch((err: unknown) =>
-        options.onError?.(err),
+      void inFlight.track(
+        deliver(id, JSON.stringify(payload)).catch((err: unknown) => options.onError?.(err)),
       )
-      inFlight.add(delivery)
-      void delivery.finally(() => inFlight.delete(delivery))
     },
-    drain: async () => {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight])
-    },
+    drain: () => inFlight.drain(),
   }
 }

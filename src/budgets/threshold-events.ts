@@ -3,6 +3,7 @@ import type { Micros } from '../billing/money.js'
 import type { Clock } from '../lib/clock.js'
 import { toIsoTimestamp } from '../lib/clock.js'
 import { newId } from '../lib/ids.js'
+import { createInFlight } from '../lib/in-flight.js'
 import type { Db } from '../storage/index.js'
 import type { BudgetPolicyContent, BudgetThreshold } from './budget-policy.js'
 import {
@@ -63,7 +64,7 @@ const CROSSING_ID_PREFIX = 'btc'
 export function createThresholdEvents(deps: ThresholdEventsDeps) {
   const { db, auditLog, clock } = deps
   const ttlMs = deps.stateCacheTtlMs ?? 30_000
-  const inFlight = new Set<Promise<void>>()
+  const inFlight = createInFlight()
   const known = new Map<
     string,
     { loadedAtMs: number; states: Map<BudgetThreshold, ThresholdState> }
@@ -131,24 +132,16 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
      * whose side changed since the last recorded crossing. Returns the crossings recorded by
      * this call (none when nothing changed or another writer recorded it first).
      */
-    observe: (input: ObserveInput): Promise<ThresholdCrossingEvent[]> => {
-      // Requests never await this; `drain` does (shutdown, tests reading the audit log).
-      const observing = observe(input)
-      const tracked = observing.then(
-        () => undefined,
-        () => undefined,
-      )
-      inFlight.add(tracked)
-      void tracked.finally(() => inFlight.delete(tracked))
-      return observing
-    },
+    // Requests never await this; `drain` does (shutdown, tests reading the audit log).
+    observe: (input: ObserveInput): Promise<ThresholdCrossingEvent[]> =>
+      inFlight.track(observe(input)),
 
     /** Forget the remembered states (tests; a restart does the same). */
     forget: () => known.clear(),
 
     /** Wait for observations and webhook deliveries in flight. */
     drain: async () => {
-      while (inFlight.size > 0) await Promise.all(inFlight)
+      await inFlight.drain()
       await deps.webhook?.drain()
     },
   }
