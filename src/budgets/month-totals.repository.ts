@@ -109,17 +109,16 @@ export async function reserveOnMonthTotals(
  * that do not exist are left alone: a scope gets its row, seeded from the usage events, the
  * first time a request reserves on it.
  */
-export async function applyToMonthTotals(
-  db: Db,
-  change: {
-    scope: string
-    month: string
-    spendMicros: bigint
-    tokens: bigint
-    releasedSpendMicros: bigint
-    releasedTokens: bigint
-  },
-): Promise<void> {
+export interface MonthTotalsChange {
+  scope: string
+  month: string
+  spendMicros: bigint
+  tokens: bigint
+  releasedSpendMicros: bigint
+  releasedTokens: bigint
+}
+
+export async function applyToMonthTotals(db: Db, change: MonthTotalsChange): Promise<void> {
   await db
     .updateTable('budget_month_totals')
     .set((eb) => ({

@@ -1,4 +1,5 @@
 import { newId } from '../lib/ids.js'
+import { monthPeriod } from '../billing/invoice.js'
 import type { Micros } from '../billing/money.js'
 import { toIsoTimestamp, type Clock } from '../lib/clock.js'
 import { takeWriteLock, type Db, type Tx } from '../storage/index.js'
@@ -14,6 +15,7 @@ import {
   growReservationRow,
   insertReservationRow,
   reserveOnMonthTotals,
+  type MonthTotalsChange,
 } from './month-totals.repository.js'
 import { enforcedMonthlyLimits, monthlyRefusalReason } from './monthly-limits.js'
 
@@ -85,22 +87,6 @@ export interface SharedMonthTotals {
   reapExpired(): Promise<number>
 }
 
-/** The `[from, to)` instants of a UTC month `YYYY-MM`. */
-function monthBounds(month: string): { from: string; to: string } {
-  const start = new Date(`${month}-01T00:00:00.000Z`)
-  const next = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
-  return { from: start.toISOString(), to: next.toISOString() }
-}
-
-interface Delta {
-  scope: string
-  month: string
-  spendMicros: bigint
-  tokens: bigint
-  releasedSpendMicros: bigint
-  releasedTokens: bigint
-}
-
 export function createSharedMonthTotals(deps: {
   db: Db
   clock: Clock
@@ -115,7 +101,7 @@ export function createSharedMonthTotals(deps: {
     const missing = scopes.filter((s) => !rows.some((r) => r.scope === s))
     if (missing.length > 0) {
       for (const scope of missing)
-        await ensureMonthTotalsRow(db, { scope, month, ...monthBounds(month) })
+        await ensureMonthTotalsRow(db, { scope, month, ...monthPeriod(month) })
       rows = await findMonthTotalsRows(db, { month, scopes })
     }
     return new Map(
@@ -183,7 +169,7 @@ export function createSharedMonthTotals(deps: {
     trx: Db,
     batch: { usageRows: readonly UsageEventsTable[]; reservationIds: readonly string[] },
   ) {
-    const deltas = new Map<string, Delta>()
+    const deltas = new Map<string, MonthTotalsChange>()
     const deltaOf = (scope: string, month: string) => {
       const key = `${scope}\u0000${month}`
       let delta = deltas.get(key)

@@ -74,8 +74,8 @@ export interface RequestTokenBounds {
 
 /**
  * The prompt (counted) and the output the request allows (`max_completion_tokens`, `max_tokens`,
- * `max_output_tokens`, times `n`, or completions' `best_of`), for balance holds. A request without a limit gets
- * `windowTokens` per choice: the hold's initial window.
+ * `max_output_tokens`, times `n`, or completions' `best_of`), for balance holds. A request
+ * without a limit gets `windowTokens` per choice: the hold's initial window.
  */
 export function requestTokenBounds(
   endpoint: GatewayEndpoint,

@@ -1,3 +1,4 @@
+import { monthPeriod } from '../billing/index.js'
 import type { Clock } from '../lib/clock.js'
 import type { Db } from '../storage/index.js'
 import { sumUsageByScope } from '../usage/index.js'
@@ -15,11 +16,6 @@ export async function seedMonthToDate(deps: {
 }): Promise<{ month: string; scopes: number; seeded: boolean }> {
   const nowMs = deps.clock.nowMs()
   const month = monthOf(nowMs)
-  const start = new Date(`${month}-01T00:00:00.000Z`)
-  const next = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
-  const scopes = await sumUsageByScope(deps.db, {
-    from: start.toISOString(),
-    to: next.toISOString(),
-  })
+  const scopes = await sumUsageByScope(deps.db, monthPeriod(month))
   return { month, scopes: scopes.length, seeded: deps.monthToDate.seed(month, scopes) }
 }
