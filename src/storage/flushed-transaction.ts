@@ -37,13 +37,14 @@ export function rememberSqliteFile(
 }
 
 /**
- * One transaction that is durable when the promise resolves, without holding the event loop
- * while the disk flushes. For the group commit of settlements: every request of the batch waits
- * for this before its last byte, so durability is kept, and the process serves other requests
- * (and gathers the next batch) while the disk works.
+ * One transaction, committed without holding the event loop while the disk flushes: resolves
+ * once it has committed, with `durable`, which settles when the commit is on disk. Nothing may
+ * be acknowledged before `durable` resolves. For the group commit of settlements: every request
+ * of a batch waits for `durable` before its last byte, so durability is kept, and the process
+ * serves other requests (and commits the next batch) while the disk works.
  *
- * PostgreSQL: a plain transaction; the server flushes its WAL before COMMIT answers, and this
- * process only awaits a socket.
+ * PostgreSQL (and an in-memory SQLite database): a plain transaction, durable at commit; the
+ * server flushes its WAL before COMMIT answers, and this process only awaits a socket.
  *
  * SQLite: better-sqlite3 is synchronous, and at Ferry's `synchronous = FULL` its COMMIT calls
  * fsync on the event loop (3–5 ms on a VM disk, every request of the process frozen). Here the
@@ -52,18 +53,6 @@ export function rememberSqliteFile(
  * not flushed; SQLite documents WAL + NORMAL as never corrupting the database) and is back at
  * FULL before anything else can use it. The WAL file is then flushed with fdatasync on libuv's
  * thread pool: once that returns, the commit is on disk exactly as FULL would have left it.
- */
-export async function runFlushedTransaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
-  const { result, durable } = await runCommittedTransaction(db, fn)
-  await durable
-  return result
-}
-
-/**
- * `runFlushedTransaction` in two steps, for a writer that overlaps its next transaction with
- * this one's flush (the settlement group commit): resolves once the transaction has committed,
- * with `durable`, which settles when the commit is on disk. Nothing may be acknowledged before
- * `durable` resolves. PostgreSQL (and an in-memory SQLite database) is durable at commit.
  */
 export async function runCommittedTransaction<T>(
   db: Db,

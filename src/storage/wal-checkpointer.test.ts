@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDb } from './create-db.js'
 import type { DatabaseHandle } from './database.js'
-import { runFlushedTransaction } from './flushed-transaction.js'
+import { runCommittedTransaction } from './flushed-transaction.js'
 import { startWalCheckpointer } from './wal-checkpointer.js'
 
 const MiB = 1024 * 1024
@@ -40,11 +40,12 @@ async function autocheckpoint(handle: DatabaseHandle): Promise<number> {
 /** `batches` flushed transactions of 25 rows of 4 KiB each (about 100 KiB of WAL apiece). */
 async function writeBatches(handle: DatabaseHandle, batches: number): Promise<void> {
   for (let i = 0; i < batches; i++) {
-    await runFlushedTransaction(handle.db, async (trx) => {
+    const { durable } = await runCommittedTransaction(handle.db, async (trx) => {
       await sql`insert into blobs (b) select randomblob(4096) from generate_rows limit 25`.execute(
         trx,
       )
     })
+    await durable
   }
 }
 

@@ -7,7 +7,6 @@ import {
   insertSettingIfAbsent,
   migrateToLatest,
   runCommittedTransaction,
-  runFlushedTransaction,
   type Db,
   type Tx,
 } from '../../src/storage/index.js'
@@ -64,21 +63,25 @@ for (const dialect of testDialects()) {
       const inside: number[] = []
       // A query queued while the transaction holds the connection runs after it, at FULL.
       let queued: Promise<number> | undefined
-      const committed = await runFlushedTransaction(testDb.db, async (trx) => {
-        await sql`insert into flush_probe (v) values (1)`.execute(trx)
-        if (dialect === 'sqlite') {
-          inside.push(await syncLevel(trx))
-          queued = syncLevel(testDb.db)
-        }
-        return 'done'
-      })
+      const { result: committed, durable } = await runCommittedTransaction(
+        testDb.db,
+        async (trx) => {
+          await sql`insert into flush_probe (v) values (1)`.execute(trx)
+          if (dialect === 'sqlite') {
+            inside.push(await syncLevel(trx))
+            queued = syncLevel(testDb.db)
+          }
+          return 'done'
+        },
+      )
+      await durable
       expect(committed).toBe('done')
       if (dialect === 'sqlite') {
         expect(inside).toEqual([1])
         expect(await queued).toBe(2)
         expect(await syncLevel(testDb.db)).toBe(2)
       }
-      const failed = runFlushedTransaction(testDb.db, async (trx) => {
+      const failed = runCommittedTransaction(testDb.db, async (trx) => {
         await sql`insert into flush_probe (v) values (2)`.execute(trx)
         throw new Error('boom')
       })
