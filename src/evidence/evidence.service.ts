@@ -33,7 +33,10 @@ import {
   type EvidenceLink,
   type PriceTableEvidence,
 } from './evidence-document.js'
-import { RequestEvidenceNotFoundError } from './evidence-errors.js'
+import {
+  EvidenceOutsideOrganizationError,
+  RequestEvidenceNotFoundError,
+} from './evidence-errors.js'
 import {
   findApprovalRows,
   findAuditRowsByTargets,
@@ -65,11 +68,14 @@ export interface EvidenceService {
    * Null when nothing is known of it.
    */
   gather(requestId: string): Promise<EvidenceDocument | null>
-  /** The evidence document; records `evidence.view`. 404 when nothing is known of the request. */
+  /**
+   * The evidence document; records `evidence.view`. 404 when nothing is known of the request;
+   * with `organizationId` (a support session's), 403 when the request is of another one.
+   */
   getEvidence(
     audit: AuditContext,
     requestId: string,
-    options?: { format?: EvidenceFormat },
+    options?: { format?: EvidenceFormat; organizationId?: string },
   ): Promise<EvidenceDocument>
   /** The evidence as a signed bundle `ferry audit verify` checks offline; records `evidence.export`. */
   exportBundle(audit: AuditContext, requestId: string): Promise<EvidenceBundle>
@@ -211,9 +217,14 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
     }
   }
 
-  async function mustGather(requestId: string): Promise<EvidenceDocument> {
+  async function mustGather(requestId: string, organizationId?: string): Promise<EvidenceDocument> {
     const document = await gather(requestId)
     if (document === null) throw new RequestEvidenceNotFoundError(requestId)
+    if (
+      organizationId !== undefined &&
+      document.organizationIds.some((id) => id !== organizationId)
+    )
+      throw new EvidenceOutsideOrganizationError(requestId, organizationId)
     return document
   }
 
@@ -284,7 +295,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps): EvidenceServic
     gather,
 
     getEvidence: async (audit, requestId, options = {}) => {
-      const document = await mustGather(requestId)
+      const document = await mustGather(requestId, options.organizationId)
       await recordRead(audit, {
         action: 'evidence.view',
         document,

@@ -11,8 +11,12 @@ export const getRequestEvidenceRoute = adminRoute({
   readOnly: true,
   params: RequestIdParams,
   response: EvidenceResponse,
-  handler: ({ params, services, audit }) =>
-    services.evidence.getEvidence(audit, params.requestId, { format: 'json' }),
+  // Inside a support session an admin works in that one organization (as for usage reads).
+  handler: ({ params, services, audit, supportSession }) =>
+    services.evidence.getEvidence(audit, params.requestId, {
+      format: 'json',
+      ...(supportSession ? { organizationId: supportSession.organizationId } : {}),
+    }),
 })
 
 export const EVIDENCE_ROUTES: readonly AdminRoute[] = [getRequestEvidenceRoute]

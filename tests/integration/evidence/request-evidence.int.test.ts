@@ -284,6 +284,37 @@ for (const dialect of testDialects()) {
       expectOpenAIError(malformed.json(), { type: 'invalid_request_error' })
     })
 
+    it("keeps an admin in a support session to that organization's requests", async () => {
+      const support = await h.createAdmin({ role: 'support' })
+      const token = await h.createToken(support)
+      const other = await h.createOrganization('Elsewhere')
+      const session = await h.services.supportSessions.start(SETUP_AUDIT, {
+        adminId: support.adminId,
+        organizationId: other,
+        durationMs: 60 * 60_000,
+      })
+      const viewsBefore = (await h.auditEvents()).filter((e) => e.action === 'evidence.view')
+      const refused = await evidenceOf(dispute.requestId, token)
+      expect(refused.statusCode, refused.body).toBe(403)
+      expectOpenAIError(refused.json(), { code: 'permission_denied', param: 'requestId' })
+      // A refused read is not recorded as a read.
+      const viewsAfter = (await h.auditEvents()).filter((e) => e.action === 'evidence.view')
+      expect(viewsAfter).toHaveLength(viewsBefore.length)
+
+      await h.services.supportSessions.end(SETUP_AUDIT, {
+        supportSessionId: session.supportSessionId,
+        actorAdminId: support.adminId,
+        mayEndAny: false,
+      })
+      await h.services.supportSessions.start(SETUP_AUDIT, {
+        adminId: support.adminId,
+        organizationId: dispute.organizationId,
+        durationMs: 60 * 60_000,
+      })
+      const own = await evidenceOf(dispute.requestId, token)
+      expect(own.statusCode, own.body).toBe(200)
+    })
+
     it('needs billing.read: a token without it is refused with 403', async () => {
       const narrowed = await h.services.tokens.createToken(SETUP_AUDIT, {
         adminId: h.owner.adminId,
