@@ -33,9 +33,10 @@ export interface BalanceOwnership {
  * exclusively; `database`-strategy processes take it shared. So a second memory process, or a
  * memory process beside database ones (it would ignore their stored holds and release them at
  * start), is refused at start with `BalancesOwnedElsewhereError`, while any number of database
- * processes run together. SQLite: a `memory` process takes the lock file `<database file>.lock`
- * (its process id), so a second `ferry start` on the same file is refused at start too; a
- * `database` process is refused beside a live memory owner (it does not take the file).
+ * processes run together. SQLite: the same on the lock file `<database file>.lock` (a kernel
+ * lock on it, which its process's end releases whatever the cause; see `tryTakeFileLock`): a
+ * `memory` process locks it exclusively, `database` processes shared, so a second `ferry start`
+ * on the same file is refused at start, and so is a memory process beside database ones.
  *
  * The lock lives on its own connection. When that connection drops (PostgreSQL restarted) the
  * lock is gone: `onLost` hears it, and it is taken again every `retryMs` until it is held
@@ -111,12 +112,10 @@ export async function claimBalanceOwnership(options: {
   }
 }
 
-/** SQLite (one machine): an exclusive lock file for a memory owner, checked by database ones. */
+/** SQLite (one machine): the lock file, exclusively for a memory owner, shared for database ones. */
 function claimSqliteOwnership(lockPath: string, strategy: HoldStrategy): BalanceOwnership {
-  const lock = tryTakeFileLock(lockPath)
+  const lock = tryTakeFileLock(lockPath, strategy === 'memory' ? 'exclusive' : 'shared')
   if (!('release' in lock)) throw new BalancesOwnedElsewhereError(strategy, lock.heldByPid)
-  // A database-strategy process only checks: it shares the balances with others like it.
-  if (strategy === 'database') lock.release()
   return {
     release: () => {
       lock.release()

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   BalancesOwnedElsewhereError,
@@ -73,3 +76,42 @@ if (testDialects().includes('postgres')) {
     })
   })
 }
+
+describe('sqlite: the balances lock file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-balances-lock-'))
+  const sqlitePath = join(dir, 'ferry.db')
+  const held: BalanceOwnership[] = []
+  const claim = async (strategy: HoldStrategy) => {
+    const ownership = await claimBalanceOwnership({
+      dialect: 'sqlite',
+      connectionString: undefined,
+      sqlitePath,
+      strategy,
+    })
+    held.push(ownership)
+    return ownership
+  }
+  afterAll(async () => {
+    for (const ownership of held) await ownership.release()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('refuses a second memory process and a database one beside it', async () => {
+    const first = await claim('memory')
+    // (Another process is named by its id: tests/e2e/sqlite-owner.e2e.test.ts.)
+    await expect(claim('memory')).rejects.toThrow(/another Ferry process owns the balances/)
+    await expect(claim('database')).rejects.toBeInstanceOf(BalancesOwnedElsewhereError)
+    await first.release()
+    await (await claim('memory')).release()
+  })
+
+  it('lets database processes share, and refuses a memory one beside them until the last stops', async () => {
+    const a = await claim('database')
+    const b = await claim('database')
+    await expect(claim('memory')).rejects.toThrow(/billing\.holds: memory owns|another Ferry/)
+    await a.release()
+    await expect(claim('memory')).rejects.toBeInstanceOf(BalancesOwnedElsewhereError)
+    await b.release()
+    await (await claim('memory')).release()
+  })
+})
