@@ -29,6 +29,7 @@ export const listAuditEventsRoute = adminRoute({
   summary: 'Audit events, newest first, with filters and a cursor (records audit_log.view)',
   permission: 'audit.read',
   readOnly: true,
+  records: 'audit_log.view',
   query: ListAuditEventsQuery,
   response: AuditEventPageResponse,
   handler: async ({ query, services, audit }) => {
@@ -65,6 +66,7 @@ export const exportAuditEventsRoute = adminRoute({
     'Download the audit log as JSONL (signed manifest as the last line) or CSV (manifest at /audit-exports/{export_id}); records audit_log.export',
   permission: 'audit.export',
   readOnly: true,
+  records: 'audit_log.export',
   query: ExportAuditEventsQuery,
   handler: async ({ query, services, audit }) => {
     const filters: AuditExportOptions = {
@@ -91,6 +93,7 @@ export const getAuditEventRoute = adminRoute({
   summary: 'One audit event (records audit_log.view)',
   permission: 'audit.read',
   readOnly: true,
+  records: 'audit_log.view',
   params: AuditEventIdParams,
   response: AuditEventResponse,
   handler: async ({ params, services, audit }) =>

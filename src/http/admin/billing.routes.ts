@@ -246,6 +246,7 @@ export const exportInvoiceRoute = adminRoute({
     "A month's invoice from the ledger, JSON or CSV (lines sum to closing − opening balance); records billing.invoice_export",
   permission: 'billing.read',
   readOnly: true,
+  records: 'billing.invoice_export',
   params: InvoiceParams,
   query: InvoiceQuery,
   handler: async ({ params, query, services, audit }) => {

@@ -9,6 +9,7 @@ export const getRequestEvidenceRoute = adminRoute({
   // The evidence of a charge is billing data: support, finance and auditors all read it.
   permission: 'billing.read',
   readOnly: true,
+  records: 'evidence.view',
   params: RequestIdParams,
   response: EvidenceResponse,
   // Inside a support session an admin works in that one organization (as for usage reads).

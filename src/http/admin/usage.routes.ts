@@ -130,6 +130,7 @@ export const exportUsageRoute = adminRoute({
     "Download one organization's usage events of a month (or period) as CSV, streamed (schema v1, docs/usage-export.md); records export.usage_csv",
   permission: 'usage.export',
   readOnly: true,
+  records: 'export.usage_csv',
   query: ExportUsageQuery,
   handler: async (ctx) => {
     const organizationId = scopedOrganization(ctx, ctx.query.organizationId)!
