@@ -118,7 +118,7 @@ const metadata: FieldCase = {
 const tools: FieldCase = {
   field: 'tools',
   valid: [[], [{ type: 'function', function: { name: 'lookup', parameters: {} } }]],
-  wrongType: [{}, 'lookup', null, at('tools.0', ['lookup'])],
+  wrongType: [{}, 'lookup', null, at('tools[0]', ['lookup']), at('tools[1]', [{}, 5])],
 }
 const toolChoice: FieldCase = {
   field: 'tool_choice',
@@ -296,7 +296,8 @@ describe('the /v1 body parsers', () => {
             expect(err.status).toBe(400)
             expect(err.type).toBe('invalid_request_error')
             expect(err.param, JSON.stringify(fieldValue)).toBe(param)
-            expect(err.message).toMatch(new RegExp(`^Invalid value for '${param}': expected `))
+            const prefix = `Invalid value for '${param}': expected `
+            expect(err.message.startsWith(prefix), err.message).toBe(true)
           }
         })
       }
@@ -312,6 +313,18 @@ describe('the /v1 body parsers', () => {
       })
     })
   }
+
+  it('names a nested field as OpenAI does: indices in brackets, keys after dots', () => {
+    const base = { model: 'm', messages: [{ role: 'user', content: 'Hi.' }] }
+    const second = { messages: [{ role: 'user', content: 'Hi.' }, { content: 'no role' }] }
+    expect(refusalOf(parseChatRequest, { ...base, ...second }).param).toBe('messages[1].role')
+    const tools = { tools: [{ type: 'function' }, 'lookup'] }
+    expect(refusalOf(parseResponsesRequest, { model: 'm', input: 'Hi.', ...tools }).param).toBe(
+      'tools[1]',
+    )
+    expect(refusalOf(parseChatRequest, { ...base, stop: ['a', 7] }).param).toBe('stop')
+    expect(refusalOf(parseChatRequest, { ...base, temperature: 'x' }).param).toBe('temperature')
+  })
 
   it('says what was expected and what arrived, never echoing a string', () => {
     const base = { model: 'm', messages: [{ role: 'user', content: 'Hi.' }] }

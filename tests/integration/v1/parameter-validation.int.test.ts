@@ -41,6 +41,17 @@ const REFUSED = [
     payload: chat({ stream: true, stream_options: { include_usage: 'yes' } }),
     param: 'stream_options.include_usage',
   },
+  // A nested field is named as OpenAI names it: array indices in brackets.
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ tools: [{ type: 'function', function: { name: 'lookup' } }, 'lookup'] }),
+    param: 'tools[1]',
+  },
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ messages: [{ role: 'user', content: 'Hi.' }, { content: 'no role' }] }),
+    param: 'messages[1].role',
+  },
   {
     url: '/v1/completions',
     payload: { model: 'gpt-4o-mini', prompt: 'Say hello.', max_tokens: '16' },
