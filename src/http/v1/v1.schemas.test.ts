@@ -106,13 +106,18 @@ const promptCacheKey: FieldCase = {
   wrongType: [5, []],
 }
 const store: FieldCase = { field: 'store', valid: [true, false, null], wrongType: ['yes', 0] }
+/** `count` metadata pairs (spec Metadata allows 16). */
+const pairs = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_v, i) => [`key_${i}`, 'v']))
 const metadata: FieldCase = {
   field: 'metadata',
-  valid: [{ team: 'a' }, {}, null],
+  valid: [{ team: 'a' }, {}, pairs(16), null],
   wrongType: ['x', [], at('metadata.team', { team: 5 })],
   outOfRange: [
     at('metadata.team', { team: 'v'.repeat(513) }),
     at(`metadata.${'k'.repeat(65)}`, { ['k'.repeat(65)]: 'v' }),
+    pairs(17),
+    pairs(100),
   ],
 }
 const tools: FieldCase = {
@@ -347,6 +352,9 @@ describe('the /v1 body parsers', () => {
       refusalOf(parseChatRequest, { ...base, stream_options: { include_usage: 'yes' } }).message,
     ).toBe(
       "Invalid value for 'stream_options.include_usage': expected a boolean, but got a string.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, metadata: pairs(17) }).message).toBe(
+      "Invalid value for 'metadata': expected an object of at most 16 key-value pairs, but got 17.",
     )
     expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
       "Invalid value for 'user': expected a string, but got null.",

@@ -77,6 +77,9 @@ const seed = z
   .max(2 ** 63)
   .refine(Number.isInteger)
 
+/** Spec Metadata: a "Set of 16 key-value pairs" (its description; the schema has no bound). */
+const METADATA_MAX_PAIRS = 16
+
 const STOP = 'a string or an array of 1 to 4 strings'
 /** Spec StopConfiguration. The string is tried first: it is the common form. */
 const stop = z.union(
@@ -105,13 +108,20 @@ const fields = {
     .nullable()
     .optional(),
   top_logprobs: integerIn(0, 20).nullable().optional(),
-  /** Spec Metadata: string keys of up to 64 characters, string values of up to 512. */
+  /**
+   * Spec Metadata: at most 16 pairs, string keys of up to 64 characters, string values of up to
+   * 512. The count is checked only once every pair is valid (zod skips a refinement then).
+   */
   metadata: z
     .record(
       z.string().max(64),
       z.string(expecting('a string of at most 512 characters')).max(512),
       expecting('an object of strings (keys up to 64 characters)'),
     )
+    .refine((pairs) => Object.keys(pairs).length <= METADATA_MAX_PAIRS, {
+      error: (issue) =>
+        `expected an object of at most ${METADATA_MAX_PAIRS} key-value pairs, but got ${Object.keys(issue.input as object).length}.`,
+    })
     .nullable()
     .optional(),
   user: string.optional(),

@@ -41,6 +41,13 @@ const REFUSED = [
     payload: chat({ stream: true, stream_options: { include_usage: 'yes' } }),
     param: 'stream_options.include_usage',
   },
+  {
+    url: '/v1/chat/completions',
+    payload: chat({
+      metadata: Object.fromEntries(Array.from({ length: 17 }, (_v, i) => [`key_${i}`, 'v'])),
+    }),
+    param: 'metadata',
+  },
   // A nested field is named as OpenAI names it: array indices in brackets.
   {
     url: '/v1/chat/completions',
