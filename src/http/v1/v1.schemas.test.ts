@@ -139,8 +139,10 @@ const chatStreamOptions: FieldCase = {
     'x',
     [],
     at('stream_options.include_usage', { include_usage: 'yes' }),
+    // Spec ChatCompletionStreamOptions: the object is nullable, its booleans are not.
     at('stream_options.include_usage', { include_usage: null }),
     at('stream_options.include_obfuscation', { include_obfuscation: 1 }),
+    at('stream_options.include_obfuscation', { include_obfuscation: null }),
   ],
 }
 
@@ -244,7 +246,12 @@ const ENDPOINTS: {
         field: 'stream_options',
         // This API has no `include_usage`: it is an unknown field here, passed through.
         valid: [{ include_obfuscation: true }, { include_usage: 'anything' }, null],
-        wrongType: ['x', at('stream_options.include_obfuscation', { include_obfuscation: 'yes' })],
+        wrongType: [
+          'x',
+          at('stream_options.include_obfuscation', { include_obfuscation: 'yes' }),
+          // Spec ResponseStreamOptions: the object is nullable, include_obfuscation is not.
+          at('stream_options.include_obfuscation', { include_obfuscation: null }),
+        ],
       },
       temperature,
       topP,
