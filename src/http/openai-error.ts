@@ -84,10 +84,24 @@ function toFerryError(err: unknown, options: { bodyLimitBytes: number }): FerryE
   return new InternalServerError(err)
 }
 
+/**
+ * A field's path as OpenAI names it in `param`: object keys joined by dots, array indices in
+ * brackets, so a client reads `messages[0].role` exactly as OpenAI itself would answer it.
+ * @example formatParamPath(['tools', 0, 'function', 'name']) // 'tools[0].function.name'
+ */
+export function formatParamPath(path: readonly PropertyKey[]): string {
+  let param = ''
+  for (const key of path) {
+    if (typeof key === 'number') param += `[${key}]`
+    else param += param === '' ? String(key) : `.${String(key)}`
+  }
+  return param
+}
+
 /** A zod failure on a request body: 400 naming the first offending field. */
 export function zodToInvalidRequest(err: z.ZodError): InvalidRequestError {
   const issue = err.issues[0]
-  const param = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : null
+  const param = issue && issue.path.length > 0 ? formatParamPath(issue.path) : null
   const message = issue
     ? issue.code === 'unrecognized_keys'
       ? `Unrecognized request argument supplied: ${issue.keys.join(', ')}`

@@ -10,6 +10,8 @@ import { SETUP_BILLING_ACTOR, idempotencyKey } from '../support/billing-fixtures
 import { dumpAllTables } from '../support/dump-tables.js'
 import {
   HOSTILE_FAMILIES,
+  V1_BODY_SCHEMAS,
+  V1_FIELDS,
   hostileCasesFor,
   type CaseBudget,
   type HostileCase,
@@ -320,6 +322,54 @@ for (const dialect of testDialects()) {
           !declared.includes(name),
       )
       expect(undeclared, 'admin routes served but not in the catalogue').toEqual([])
+    })
+
+    it('gives every field a /v1 schema checks a value that schema refuses', () => {
+      // The standard parameters v1.schemas.ts validates, named here so a lost one fails.
+      const validated = [
+        'max_tokens',
+        'max_completion_tokens',
+        'max_output_tokens',
+        'temperature',
+        'top_p',
+        'n',
+        'seed',
+        'stop',
+        'logit_bias',
+        'logprobs',
+        'top_logprobs',
+        'metadata',
+        'tools',
+        'tool_choice',
+        'response_format',
+        'user',
+        'dimensions',
+        'best_of',
+      ]
+      expect(validated.filter((field) => !V1_FIELDS.includes(field))).toEqual([])
+      const bodyRoutes = target.routes.filter((r) => r.url in V1_BODY_SCHEMAS)
+      expect(bodyRoutes.map((r) => r.url).sort()).toEqual(Object.keys(V1_BODY_SCHEMAS).sort())
+      const unrefused: string[] = []
+      for (const route of bodyRoutes) {
+        const schema = V1_BODY_SCHEMAS[route.url]!
+        const cases = hostileCasesFor({
+          turn: target.routes.indexOf(route),
+          route,
+          admin: undefined,
+          auth: authFor(target, route),
+          budget,
+        }).filter((c) => c.family === 'wrong field types')
+        const fuzzed = new Set(cases.map((c) => c.field))
+        for (const field of Object.keys(schema.shape))
+          if (!fuzzed.has(field)) unrefused.push(`${route.url} ${field}: not fuzzed`)
+        for (const c of cases) {
+          if (c.field === undefined || !(c.field in schema.shape)) continue
+          const parsed = schema.safeParse(JSON.parse(String(c.payload)))
+          if (parsed.success || parsed.error.issues[0]?.path[0] !== c.field)
+            unrefused.push(`${route.url} ${c.field}: ${String(c.payload).slice(0, 120)}`)
+        }
+      }
+      expect(unrefused).toEqual([])
     })
 
     it('matches LIKE wildcards and quotes in a search literally', async () => {

@@ -2,6 +2,12 @@ import fc from 'fast-check'
 import type { z } from 'zod'
 import type { AdminRoute } from '../../src/http/admin/admin-route.js'
 import {
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingsRequestSchema,
+  responsesRequestSchema,
+} from '../../src/http/v1/v1.schemas.js'
+import {
   INVALID_REQUEST_IDS,
   MALFORMED_JSON,
   POISONED_JSON,
@@ -41,6 +47,8 @@ export interface HostileCase {
   url: string
   headers: Record<string, string>
   payload?: string | Buffer
+  /** The body field a 'wrong field types' case gives a wrong-typed value. */
+  field?: string
   /**
    * A read with hostile but well-typed query values (a search for `%`) may succeed; everything
    * else is invalid by construction and must be refused.
@@ -60,8 +68,30 @@ export interface CaseBudget {
   seed: number
 }
 
-/** Fields the /v1 bodies are read for (v1.schemas.ts), fuzzed with wrong types. */
-const V1_FIELDS = ['model', 'messages', 'input', 'stream', 'stream_options', 'encoding_format']
+/** The body schema of each /v1 route (v1.schemas.ts). */
+export const V1_BODY_SCHEMAS: Readonly<Record<string, z.ZodObject>> = {
+  '/v1/chat/completions': chatRequestSchema,
+  '/v1/completions': completionRequestSchema,
+  '/v1/embeddings': embeddingsRequestSchema,
+  '/v1/responses': responsesRequestSchema,
+}
+
+/**
+ * Fields the /v1 bodies are read for, fuzzed with wrong types on every /v1 route: the ones the
+ * gateway reads itself, plus every field a schema in v1.schemas.ts checks (max_tokens, seed,
+ * metadata, tools, ...), taken from the schemas so a newly validated field is fuzzed too.
+ */
+export const V1_FIELDS = [
+  ...new Set([
+    'model',
+    'messages',
+    'input',
+    'stream',
+    'stream_options',
+    'encoding_format',
+    ...Object.values(V1_BODY_SCHEMAS).flatMap((schema) => Object.keys(schema.shape)),
+  ]),
+]
 
 const ID_PREFIXES = ['org', 'adm', 'atk', 'apr', 'aud', 'aex', 'ckp', 'le', 'obx', 'rtp', 'ses']
 /** Well-formed IDs of things that do not exist: a request gets past parameter validation. */
@@ -149,9 +179,8 @@ function bodyCases(options: {
     // Every field the route reads, each with a wrong-typed value (a different one per route).
     ...fields.map((field, i) => ({
       family: 'wrong field types' as const,
-      payload: JSON.stringify(
-        wrongTyped(route, field, WRONG_TYPED_VALUES[(turn + i) % WRONG_TYPED_VALUES.length]),
-      ),
+      field,
+      payload: JSON.stringify(wrongTyped(route, field, wrongValueFor(route, field, turn + i))),
     })),
     ...sample(hostileObject, 2).map((body) => ({
       family: 'huge and unicode field values' as const,
@@ -163,6 +192,20 @@ function bodyCases(options: {
     },
   ]
   return cases
+}
+
+/**
+ * The catalogue's wrong-typed value number `turn` (a different one per route and field) or, for
+ * a /v1 field its route's schema checks, the first from there on that the schema refuses: `0.5`
+ * is a valid temperature and `{ "$gt": "" }` valid metadata, and those would fuzz nothing.
+ */
+function wrongValueFor(route: ServedRoute, field: string, turn: number): unknown {
+  const at = (i: number) => WRONG_TYPED_VALUES[(turn + i) % WRONG_TYPED_VALUES.length]
+  const schema = shapeOf(V1_BODY_SCHEMAS[route.url])[field]
+  if (schema === undefined) return at(0)
+  for (let i = 0; i < WRONG_TYPED_VALUES.length; i++)
+    if (!schema.safeParse(at(i)).success) return at(i)
+  return at(0)
 }
 
 /**

@@ -74,11 +74,12 @@ const stop: FieldCase = {
   wrongType: [5, {}, [1], ['a', null], true],
   outOfRange: [[], ['a', 'b', 'c', 'd', 'e']],
 }
+// Integers beyond 2^53 - 1 have lost digits in JSON.parse: they cannot be forwarded exactly.
 const seed: FieldCase = {
   field: 'seed',
-  valid: [0, -5, 42, 2 ** 62, null],
+  valid: [0, -5, 42, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, null],
   wrongType: ['42', 1.5, true],
-  outOfRange: [2 ** 64, -(2 ** 64)],
+  outOfRange: [2 ** 53, -(2 ** 53), 2 ** 62, 2 ** 64, -(2 ** 64)],
 }
 const logitBias: FieldCase = {
   field: 'logit_bias',
@@ -106,19 +107,24 @@ const promptCacheKey: FieldCase = {
   wrongType: [5, []],
 }
 const store: FieldCase = { field: 'store', valid: [true, false, null], wrongType: ['yes', 0] }
+/** `count` metadata pairs (spec Metadata allows 16). */
+const pairs = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_v, i) => [`key_${i}`, 'v']))
 const metadata: FieldCase = {
   field: 'metadata',
-  valid: [{ team: 'a' }, {}, null],
+  valid: [{ team: 'a' }, {}, pairs(16), null],
   wrongType: ['x', [], at('metadata.team', { team: 5 })],
   outOfRange: [
     at('metadata.team', { team: 'v'.repeat(513) }),
     at(`metadata.${'k'.repeat(65)}`, { ['k'.repeat(65)]: 'v' }),
+    pairs(17),
+    pairs(100),
   ],
 }
 const tools: FieldCase = {
   field: 'tools',
   valid: [[], [{ type: 'function', function: { name: 'lookup', parameters: {} } }]],
-  wrongType: [{}, 'lookup', null, at('tools.0', ['lookup'])],
+  wrongType: [{}, 'lookup', null, at('tools[0]', ['lookup']), at('tools[1]', [{}, 5])],
 }
 const toolChoice: FieldCase = {
   field: 'tool_choice',
@@ -133,8 +139,10 @@ const chatStreamOptions: FieldCase = {
     'x',
     [],
     at('stream_options.include_usage', { include_usage: 'yes' }),
+    // Spec ChatCompletionStreamOptions: the object is nullable, its booleans are not.
     at('stream_options.include_usage', { include_usage: null }),
     at('stream_options.include_obfuscation', { include_obfuscation: 1 }),
+    at('stream_options.include_obfuscation', { include_obfuscation: null }),
   ],
 }
 
@@ -238,7 +246,12 @@ const ENDPOINTS: {
         field: 'stream_options',
         // This API has no `include_usage`: it is an unknown field here, passed through.
         valid: [{ include_obfuscation: true }, { include_usage: 'anything' }, null],
-        wrongType: ['x', at('stream_options.include_obfuscation', { include_obfuscation: 'yes' })],
+        wrongType: [
+          'x',
+          at('stream_options.include_obfuscation', { include_obfuscation: 'yes' }),
+          // Spec ResponseStreamOptions: the object is nullable, include_obfuscation is not.
+          at('stream_options.include_obfuscation', { include_obfuscation: null }),
+        ],
       },
       temperature,
       topP,
@@ -296,7 +309,8 @@ describe('the /v1 body parsers', () => {
             expect(err.status).toBe(400)
             expect(err.type).toBe('invalid_request_error')
             expect(err.param, JSON.stringify(fieldValue)).toBe(param)
-            expect(err.message).toMatch(new RegExp(`^Invalid value for '${param}': expected `))
+            const prefix = `Invalid value for '${param}': expected `
+            expect(err.message.startsWith(prefix), err.message).toBe(true)
           }
         })
       }
@@ -312,6 +326,18 @@ describe('the /v1 body parsers', () => {
       })
     })
   }
+
+  it('names a nested field as OpenAI does: indices in brackets, keys after dots', () => {
+    const base = { model: 'm', messages: [{ role: 'user', content: 'Hi.' }] }
+    const second = { messages: [{ role: 'user', content: 'Hi.' }, { content: 'no role' }] }
+    expect(refusalOf(parseChatRequest, { ...base, ...second }).param).toBe('messages[1].role')
+    const tools = { tools: [{ type: 'function' }, 'lookup'] }
+    expect(refusalOf(parseResponsesRequest, { model: 'm', input: 'Hi.', ...tools }).param).toBe(
+      'tools[1]',
+    )
+    expect(refusalOf(parseChatRequest, { ...base, stop: ['a', 7] }).param).toBe('stop')
+    expect(refusalOf(parseChatRequest, { ...base, temperature: 'x' }).param).toBe('temperature')
+  })
 
   it('says what was expected and what arrived, never echoing a string', () => {
     const base = { model: 'm', messages: [{ role: 'user', content: 'Hi.' }] }
@@ -334,6 +360,14 @@ describe('the /v1 body parsers', () => {
       refusalOf(parseChatRequest, { ...base, stream_options: { include_usage: 'yes' } }).message,
     ).toBe(
       "Invalid value for 'stream_options.include_usage': expected a boolean, but got a string.",
+    )
+    expect(refusalOf(parseChatRequest, { ...base, metadata: pairs(17) }).message).toBe(
+      "Invalid value for 'metadata': expected an object of at most 16 key-value pairs, but got 17.",
+    )
+    // The text a client sends, as JSON.parse reads it: the last digit is already gone.
+    const bigSeed = JSON.parse('{"seed":9007199254740993}') as object
+    expect(refusalOf(parseChatRequest, { ...base, ...bigSeed }).message).toBe(
+      "Invalid value for 'seed': expected an integer from -9007199254740991 to 9007199254740991 (a larger seed cannot be forwarded exactly), but got 9007199254740992.",
     )
     expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
       "Invalid value for 'user': expected a string, but got null.",
@@ -418,7 +452,7 @@ const SAMPLING = {
   presence_penalty: nullable(fc.double({ min: -2, max: 2, noNaN: true })),
   frequency_penalty: nullable(fc.double({ min: -2, max: 2, noNaN: true })),
   stop: nullable(fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 4 }))),
-  seed: nullable(fc.oneof(fc.integer(), fc.constant(2 ** 62))),
+  seed: nullable(fc.maxSafeInteger()),
   logit_bias: nullable(
     fc.dictionary(
       fc.nat({ max: 200_000 }).map(String),

@@ -68,14 +68,22 @@ const string = z.string(expecting('a string'))
 const object = z.looseObject({}, expecting('an object'))
 
 /**
- * Spec `seed`: any int64, so not `.int()`, which stops at 2^53 (a number's 2^63 is the spec's
- * bound as a double). Number.isInteger allocates nothing.
+ * Spec `seed` is an int64, but JSON.parse reads a number into a double, which holds integers
+ * exactly only up to 2^53 - 1: a larger seed has already lost digits (9007199254740993 arrives
+ * as ...992) and would go upstream as a different seed. Refused, saying the range we can carry.
  */
 const seed = z
-  .number(expecting('a 64-bit integer'))
-  .min(-(2 ** 63))
-  .max(2 ** 63)
-  .refine(Number.isInteger)
+  .number(
+    expecting(
+      `an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (a larger seed cannot be forwarded exactly)`,
+    ),
+  )
+  .int()
+  .min(Number.MIN_SAFE_INTEGER)
+  .max(Number.MAX_SAFE_INTEGER)
+
+/** Spec Metadata: a "Set of 16 key-value pairs" (its description; the schema has no bound). */
+const METADATA_MAX_PAIRS = 16
 
 const STOP = 'a string or an array of 1 to 4 strings'
 /** Spec StopConfiguration. The string is tried first: it is the common form. */
@@ -105,13 +113,20 @@ const fields = {
     .nullable()
     .optional(),
   top_logprobs: integerIn(0, 20).nullable().optional(),
-  /** Spec Metadata: string keys of up to 64 characters, string values of up to 512. */
+  /**
+   * Spec Metadata: at most 16 pairs, string keys of up to 64 characters, string values of up to
+   * 512. The count is checked only once every pair is valid (zod skips a refinement then).
+   */
   metadata: z
     .record(
       z.string().max(64),
       z.string(expecting('a string of at most 512 characters')).max(512),
       expecting('an object of strings (keys up to 64 characters)'),
     )
+    .refine((pairs) => Object.keys(pairs).length <= METADATA_MAX_PAIRS, {
+      error: (issue) =>
+        `expected an object of at most ${METADATA_MAX_PAIRS} key-value pairs, but got ${Object.keys(issue.input as object).length}.`,
+    })
     .nullable()
     .optional(),
   user: string.optional(),

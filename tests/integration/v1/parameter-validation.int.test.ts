@@ -28,7 +28,10 @@ const chat = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-/** One refused body per endpoint, and the param the answer must name. */
+/**
+ * One refused body per endpoint and gap, the param the answer must name, and a note telling
+ * apart cases that name the same param.
+ */
 const REFUSED = [
   { url: '/v1/chat/completions', payload: chat({ temperature: 'a string' }), param: 'temperature' },
   {
@@ -40,6 +43,47 @@ const REFUSED = [
     url: '/v1/chat/completions',
     payload: chat({ stream: true, stream_options: { include_usage: 'yes' } }),
     param: 'stream_options.include_usage',
+  },
+  // stream_options is nullable in the spec, the booleans inside it are not.
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ stream: true, stream_options: { include_usage: null } }),
+    param: 'stream_options.include_usage',
+    note: 'null',
+  },
+  {
+    url: '/v1/responses',
+    payload: {
+      model: 'gpt-4o-mini',
+      input: 'Say hello.',
+      stream: true,
+      stream_options: { include_obfuscation: null },
+    },
+    param: 'stream_options.include_obfuscation',
+  },
+  {
+    url: '/v1/chat/completions',
+    payload: chat({
+      metadata: Object.fromEntries(Array.from({ length: 17 }, (_v, i) => [`key_${i}`, 'v'])),
+    }),
+    param: 'metadata',
+  },
+  // Past 2^53 - 1 a seed has lost digits in JSON.parse: it cannot be forwarded exactly.
+  {
+    url: '/v1/completions',
+    payload: { model: 'gpt-4o-mini', prompt: 'Say hello.', seed: 2 ** 62 },
+    param: 'seed',
+  },
+  // A nested field is named as OpenAI names it: array indices in brackets.
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ tools: [{ type: 'function', function: { name: 'lookup' } }, 'lookup'] }),
+    param: 'tools[1]',
+  },
+  {
+    url: '/v1/chat/completions',
+    payload: chat({ messages: [{ role: 'user', content: 'Hi.' }, { content: 'no role' }] }),
+    param: 'messages[1].role',
   },
   {
     url: '/v1/completions',
@@ -133,8 +177,10 @@ for (const dialect of testDialects()) {
       expect(await balance()).toBeLessThan(before)
     })
 
-    for (const { url, payload, param } of REFUSED) {
-      const what = `${url} ${'stream' in payload ? 'stream ' : ''}with a bad ${param}`
+    for (const refused of REFUSED) {
+      const { url, payload, param } = refused
+      const note = 'note' in refused ? ` (${refused.note})` : ''
+      const what = `${url} ${'stream' in payload ? 'stream ' : ''}with a bad ${param}${note}`
       it(`answers ${what} with 400 naming it: nothing sent upstream, held or charged`, async () => {
         const balanceBefore = await balance()
         const kindsBefore = await ledgerKinds()
