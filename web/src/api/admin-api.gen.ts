@@ -8551,17 +8551,17 @@ export const OPERATIONS = {
   },
   "GET /admin/v1/audit-events": {
     "permission": "audit.read",
-    "auditAction": null,
+    "auditAction": "audit_log.view",
     "reasonRequired": false
   },
   "GET /admin/v1/audit-events/{audit_event_id}": {
     "permission": "audit.read",
-    "auditAction": null,
+    "auditAction": "audit_log.view",
     "reasonRequired": false
   },
   "GET /admin/v1/audit-events/export": {
     "permission": "audit.export",
-    "auditAction": null,
+    "auditAction": "audit_log.export",
     "reasonRequired": false
   },
   "GET /admin/v1/audit-exports/{export_id}": {
@@ -8596,7 +8596,7 @@ export const OPERATIONS = {
   },
   "GET /admin/v1/evidence/requests/{requestId}": {
     "permission": "billing.read",
-    "auditAction": null,
+    "auditAction": "evidence.view",
     "reasonRequired": false
   },
   "GET /admin/v1/keys/{keyId}": {
@@ -8626,7 +8626,7 @@ export const OPERATIONS = {
   },
   "GET /admin/v1/orgs/{organizationId}/billing/invoices/{month}": {
     "permission": "billing.read",
-    "auditAction": null,
+    "auditAction": "billing.invoice_export",
     "reasonRequired": false
   },
   "GET /admin/v1/orgs/{organizationId}/budget-policies": {
@@ -8771,7 +8771,7 @@ export const OPERATIONS = {
   },
   "GET /admin/v1/usage/export": {
     "permission": "usage.export",
-    "auditAction": null,
+    "auditAction": "export.usage_csv",
     "reasonRequired": false
   },
   "GET /admin/v1/webhooks/deliveries": {
