@@ -29,4 +29,17 @@ describe('month-to-date totals', () => {
     expect(mtd.seed('2026-03', [{ scope: 'org:org_1', tokens: 1n, spendMicros: 1n }])).toBe(false)
     expect(mtd.totals('org:org_1')).toEqual({ tokens: 0n, spendMicros: 0n })
   })
+
+  it('turns at the first millisecond of the month, and again when the clock goes back', () => {
+    const clock = createManualClock(Date.UTC(2026, 3, 1) - 1)
+    const mtd = createMonthToDate(clock)
+    mtd.add(caller, { usage, costMicros: 2n })
+    expect(mtd.totals('org:org_1')).toEqual({ tokens: 15n, spendMicros: 2n })
+    clock.advance(1)
+    expect(mtd.totals('org:org_1')).toEqual({ tokens: 0n, spendMicros: 0n })
+    mtd.add(caller, { usage, costMicros: 3n })
+    // A clock set back (tests, a corrected host clock) lands in another month: counted afresh.
+    clock.set(Date.UTC(2026, 2, 15))
+    expect(mtd.totals('org:org_1')).toEqual({ tokens: 0n, spendMicros: 0n })
+  })
 })

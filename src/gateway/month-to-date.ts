@@ -1,4 +1,4 @@
-import type { Micros } from '../billing/index.js'
+import { monthPeriod, type Micros } from '../billing/index.js'
 import type { Clock } from '../lib/clock.js'
 import type { TokenUsage } from '../providers/index.js'
 import type { ScopeUsage } from '../usage/index.js'
@@ -18,6 +18,11 @@ export interface MonthToDate {
   seed(month: string, scopes: readonly ScopeUsage[]): boolean
 }
 
+function periodMs(month: string): { fromMs: number; toMs: number } {
+  const { from, to } = monthPeriod(month)
+  return { fromMs: Date.parse(from), toMs: Date.parse(to) }
+}
+
 /** The UTC calendar month (`YYYY-MM`) of an instant. */
 export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(0, 7)
 
@@ -29,8 +34,15 @@ export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(
 export function createMonthToDate(clock: Clock): MonthToDate {
   let month = monthOf(clock.nowMs())
   let byScope = new Map<string, { tokens: bigint; spendMicros: Micros }>()
+  // Every request asks for the current month: compare the time with the month's bounds instead
+  // of formatting a date each time (it showed in profiles). Outside them (the month turned, or a
+  // test clock went back) the month and its bounds are worked out again.
+  let period = periodMs(month)
   const current = () => {
-    const now = monthOf(clock.nowMs())
+    const nowMs = clock.nowMs()
+    if (nowMs >= period.fromMs && nowMs < period.toMs) return byScope
+    const now = monthOf(nowMs)
+    period = periodMs(now)
     if (now !== month) {
       month = now
       byScope = new Map()
