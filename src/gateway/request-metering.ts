@@ -183,8 +183,9 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       const balanceMicros =
         prices.size > 0 ? await deps.holds.available(organizationId, caller.environment) : null
       const shared = deps.sharedMonthTotals
-      const month = monthOf(deps.clock.nowMs())
       const limited = shared === undefined ? [] : limitedScopes(policies, caller)
+      // Only where totals are shared (several processes) is the month a key to look up.
+      const month = limited.length > 0 ? monthOf(deps.clock.nowMs()) : ''
       const sharedTotals =
         shared !== undefined && limited.length > 0
           ? await shared.totals(
