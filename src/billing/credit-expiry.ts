@@ -17,6 +17,33 @@ import {
 import { minMicros, type Micros } from './money.js'
 
 /**
+ * Expiring credits past their time and not yet closed by an expiry or a void, in ledger order.
+ * Served by the partial index `ledger_entries_expiring` (migration 0016): only expiring credits
+ * are in it, so the job never reads the rest of the ledger.
+ */
+export function dueCreditsQuery(db: Db, now: string) {
+  return db
+    .selectFrom('ledger_entries as e')
+    .selectAll('e')
+    .where('e.kind', 'in', ['credit', 'invoice_application'])
+    .where('e.expires_at', 'is not', null)
+    .where('e.expires_at', '<=', now)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('ledger_entries as c')
+            .select(sql`1`.as('one'))
+            .whereRef('c.original_entry_id', '=', 'e.entry_id')
+            .where('c.kind', 'in', ['credit_expiry', 'void']),
+        ),
+      ),
+    )
+    .orderBy('e.account_id')
+    .orderBy('e.account_version')
+}
+
+/**
  * The credit expiry job (a system actor, like settlement: no admin event): for every expiring
  * credit past its `expires_at` and not yet closed, post a `credit_expiry` entry for what is left
  * of it under the draw-down rule (credit-drawdown.ts), never more than is available (money a
@@ -30,28 +57,7 @@ export function createCreditExpiry(deps: {
 }) {
   const { db, clock, book } = deps
 
-  async function dueCredits(now: string) {
-    return db
-      .selectFrom('ledger_entries as e')
-      .selectAll('e')
-      .where('e.kind', 'in', ['credit', 'invoice_application'])
-      .where('e.expires_at', 'is not', null)
-      .where('e.expires_at', '<=', now)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('ledger_entries as c')
-              .select(sql`1`.as('one'))
-              .whereRef('c.original_entry_id', '=', 'e.entry_id')
-              .where('c.kind', 'in', ['credit_expiry', 'void']),
-          ),
-        ),
-      )
-      .orderBy('e.account_id')
-      .orderBy('e.account_version')
-      .execute()
-  }
+  const dueCredits = (now: string) => dueCreditsQuery(db, now).execute()
 
   async function expireOne(grant: LedgerEntryRow, leftMicros: Micros): Promise<void> {
     // Memory strategy: take the debit from the book first (as admin debits do).

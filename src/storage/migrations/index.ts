@@ -14,6 +14,7 @@ import * as m0012 from './0012-outbox.js'
 import * as m0013 from './0013-request-logs.js'
 import * as m0014 from './0014-job-leases.js'
 import * as m0015 from './0015-budget-month-totals.js'
+import * as m0016 from './0016-ledger-partial-indexes.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -35,4 +36,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-request-logs': m0013,
   '0014-job-leases': m0014,
   '0015-budget-month-totals': m0015,
+  '0016-ledger-partial-indexes': m0016,
 }
