@@ -111,6 +111,23 @@ function guardedConnector(options: {
 
 function ignore(): void {}
 
+/** Upstream URLs seen, split once: a deployment calls a handful (base URL × endpoint). */
+const TARGETS_KEPT = 256
+const targets = new Map<string, { origin: string; path: string }>()
+
+/** The origin (the pool's key) and the path of an upstream URL; parsing one showed in profiles. */
+function targetOf(href: string): { origin: string; path: string } {
+  let target = targets.get(href)
+  if (target === undefined) {
+    const url = new URL(href)
+    target = { origin: url.origin, path: `${url.pathname}${url.search}` }
+    // Bounded whatever the URLs (a query string that varies): forget them all and start over.
+    if (targets.size >= TARGETS_KEPT) targets.clear()
+    targets.set(href, target)
+  }
+  return target
+}
+
 /**
  * An undici Pool per upstream origin (and connect timeout, which undici fixes per pool), with
  * keep-alive, whose connector refuses addresses the address policy forbids. Header and body timeouts are per request. Aborting the signal destroys the
@@ -139,9 +156,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
 
   return {
     async send(request, { signal, timeouts }) {
-      const url = new URL(request.url)
-      const response = await poolFor(url.origin, timeouts.connectMs).request({
-        path: `${url.pathname}${url.search}`,
+      const target = targetOf(request.url)
+      const response = await poolFor(target.origin, timeouts.connectMs).request({
+        path: target.path,
         method: request.method,
         headers: request.headers,
         body: request.body ?? null,
