@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Tx } from './database.js'
 import { dialectOf } from './dialect-of.js'
 
@@ -6,12 +7,13 @@ import { dialectOf } from './dialect-of.js'
  * reads first and writes later fails at once with SQLITE_BUSY when another process (the CLI
  * beside a running gateway) writes meanwhile; a transaction that writes first waits for the
  * lock instead (busy timeout). PostgreSQL needs nothing: row locks do this job there.
+ *
+ * The statement is a write that matches no row: SQLite takes the write lock for it (waiting as
+ * for any write) and changes no page, so the commit writes nothing more to the WAL for it. (An
+ * upsert of a settings row did the same job and dirtied that row's page in every transaction —
+ * one more WAL frame per settlement batch.)
  */
 export async function takeWriteLock(tx: Tx): Promise<void> {
   if (dialectOf(tx) !== 'sqlite') return
-  await tx
-    .insertInto('settings')
-    .values({ name: 'write_lock', value: '', updated_at: '' })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ value: '' }))
-    .execute()
+  await sql`delete from settings where 0`.execute(tx)
 }
