@@ -202,6 +202,27 @@ const ENDPOINTS: {
     parse: parseCompletionRequest,
     base: { model: 'gpt-3.5-turbo-instruct', prompt: 'Say this is a test.' },
     cases: [
+      {
+        field: 'prompt',
+        // Spec: a string, strings, integer tokens or arrays of them; only strings may be [].
+        valid: ['Say this.', '', ['Say', 'this'], [], [1212, 318], [[1212, 318], [13]], null],
+        wrongType: [
+          5,
+          true,
+          {},
+          { text: 'Say this.' },
+          at('prompt[1]', ['Say', 7]),
+          at('prompt[1]', [1212, 'this']),
+          at('prompt[1]', [[1212], 13]),
+          at('prompt[0]', [{ text: 'Say this.' }]),
+          at('prompt[0]', [null]),
+          at('prompt[0]', [1.5]),
+          at('prompt[0]', [2 ** 53]),
+          at('prompt[0][1]', [[1212, 'this']]),
+          at('prompt[1][0]', [[1], [[1]]]),
+          at('prompt[1]', [[1212], []]),
+        ],
+      },
       stream,
       chatStreamOptions,
       temperature,
@@ -372,6 +393,22 @@ describe('the /v1 body parsers', () => {
     expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
       "Invalid value for 'user': expected a string, but got null.",
     )
+    const prompt = { model: 'm' }
+    expect(refusalOf(parseCompletionRequest, { ...prompt, prompt: { text: 'Hi.' } }).message).toBe(
+      "Invalid value for 'prompt': expected a string, or an array of strings, of integer tokens or of arrays of integer tokens, but got an object.",
+    )
+    expect(refusalOf(parseCompletionRequest, { ...prompt, prompt: ['Hi.', 7] }).message).toBe(
+      "Invalid value for 'prompt[1]': expected a string (as the first item is), but got 7.",
+    )
+    expect(
+      refusalOf(parseCompletionRequest, {
+        ...prompt,
+        prompt: [
+          [1, 2],
+          [3, 'x'],
+        ],
+      }).message,
+    ).toBe("Invalid value for 'prompt[1][1]': expected an integer token, but got a string.")
   })
 })
 

@@ -90,6 +90,17 @@ const REFUSED = [
     payload: { model: 'gpt-4o-mini', prompt: 'Say hello.', max_tokens: '16' },
     param: 'max_tokens',
   },
+  // prompt: a string, strings, tokens or arrays of tokens, never an object or a mix of kinds.
+  {
+    url: '/v1/completions',
+    payload: { model: 'gpt-4o-mini', prompt: { text: 'Say hello.' } },
+    param: 'prompt',
+  },
+  {
+    url: '/v1/completions',
+    payload: { model: 'gpt-4o-mini', prompt: ['Say hello.', 7] },
+    param: 'prompt[1]',
+  },
   {
     url: '/v1/embeddings',
     payload: { model: 'gpt-4o-mini', input: 'hello', dimensions: 0 },
