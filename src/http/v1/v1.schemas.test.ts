@@ -249,6 +249,23 @@ const ENDPOINTS: {
     base: { model: 'text-embedding-3-small', input: 'hello' },
     cases: [
       {
+        field: 'input',
+        valid: ['hello', ['a', ''], [1212, 318], [[1212, 318], [13]], Array(2048).fill('a')],
+        // Not nullable; unlike a prompt, every array form has 1 to 2048 items.
+        wrongType: [
+          null,
+          5,
+          {},
+          at('input[1]', ['a', 7]),
+          at('input[1]', [1212, [13]]),
+          at('input[0]', [{ text: 'hello' }]),
+          at('input[0][1]', [[1212, 0.5]]),
+          at('input[1]', [[1212], []]),
+        ],
+        // The spec's description: the string "cannot be an empty string".
+        outOfRange: ['', [], Array(2049).fill('a'), Array(2049).fill(1)],
+      },
+      {
         field: 'dimensions',
         valid: [1, 256],
         wrongType: ['256', 1.5, null],
@@ -392,6 +409,16 @@ describe('the /v1 body parsers', () => {
     )
     expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
       "Invalid value for 'user': expected a string, but got null.",
+    )
+    const embeddings = { model: 'e' }
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [] }).message).toBe(
+      "Invalid value for 'input': expected a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens, but got an empty array.",
+    )
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: '' }).message).toBe(
+      "Invalid value for 'input': expected a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens, but got an empty string.",
+    )
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [1, 'x'] }).message).toBe(
+      "Invalid value for 'input[1]': expected an integer token (as the first item is), but got a string.",
     )
     const prompt = { model: 'm' }
     expect(refusalOf(parseCompletionRequest, { ...prompt, prompt: { text: 'Hi.' } }).message).toBe(

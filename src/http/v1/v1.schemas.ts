@@ -30,7 +30,7 @@ function describeInput(input: unknown): string {
     case 'boolean':
       return String(input)
     case 'string':
-      return 'a string'
+      return input === '' ? 'an empty string' : 'a string'
     case 'object':
       return 'an object'
     default:
@@ -137,7 +137,7 @@ function textOrTokens(options: {
           ctx.addIssue({ code: 'custom', path, input, message })
         }
         if (bounds && (items.length < bounds.min || items.length > bounds.max)) {
-          const got = items.length === 0 ? 'an empty array' : `${items.length} items`
+          const got = items.length === 0 ? 'an empty array' : `an array of ${items.length} items`
           return refuse([], `expected ${expected}, but got ${got}.`, items)
         }
         if (items.length === 0) return
@@ -288,7 +288,13 @@ export const completionRequestSchema = z.looseObject({
 
 export const embeddingsRequestSchema = z.looseObject({
   model: fields.model,
-  input: z.union([z.string(), z.array(z.unknown())]),
+  // The spec's description adds what its schema leaves out: "cannot be an empty string".
+  input: textOrTokens({
+    expected:
+      'a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens',
+    nonEmpty: true,
+    items: { min: 1, max: 2048 },
+  }),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: integerFrom(1).optional(),
   user: fields.user,

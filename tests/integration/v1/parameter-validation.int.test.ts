@@ -101,6 +101,17 @@ const REFUSED = [
     payload: { model: 'gpt-4o-mini', prompt: ['Say hello.', 7] },
     param: 'prompt[1]',
   },
+  // input: as a prompt, but never empty and at most 2048 items.
+  {
+    url: '/v1/embeddings',
+    payload: { model: 'gpt-4o-mini', input: [[1212, 318], 'hello'] },
+    param: 'input[1]',
+  },
+  {
+    url: '/v1/embeddings',
+    payload: { model: 'gpt-4o-mini', input: [] },
+    param: 'input',
+  },
   {
     url: '/v1/embeddings',
     payload: { model: 'gpt-4o-mini', input: 'hello', dimensions: 0 },
