@@ -279,6 +279,27 @@ const ENDPOINTS: {
     parse: parseResponsesRequest,
     base: { model: 'gpt-4o-mini', input: 'Hi.' },
     cases: [
+      {
+        field: 'input',
+        // Only the outer shape: any object is an item, whatever its type (or none).
+        valid: [
+          'Hi.',
+          '',
+          [],
+          [{ role: 'user', content: 'Hi.' }],
+          [{ type: 'item_reference', id: 'msg_1' }, { type: 'x_future_item', payload: [1] }, {}],
+        ],
+        wrongType: [
+          null,
+          5,
+          true,
+          { role: 'user', content: 'Hi.' },
+          at('input[0]', ['Hi.']),
+          at('input[2]', [{ role: 'user', content: 'Hi.' }, {}, 7]),
+          at('input[1]', [{}, null]),
+          at('input[1]', [{}, [{ role: 'user' }]]),
+        ],
+      },
       stream,
       {
         field: 'stream_options',
@@ -409,6 +430,12 @@ describe('the /v1 body parsers', () => {
     )
     expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
       "Invalid value for 'user': expected a string, but got null.",
+    )
+    expect(
+      refusalOf(parseResponsesRequest, { model: 'm', input: [{ role: 'user' }, 'Hi.'] }).message,
+    ).toBe("Invalid value for 'input[1]': expected an input item object, but got a string.")
+    expect(refusalOf(parseResponsesRequest, { model: 'm', input: 5 }).message).toBe(
+      "Invalid value for 'input': expected a string or an array of input item objects, but got 5.",
     )
     const embeddings = { model: 'e' }
     expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [] }).message).toBe(

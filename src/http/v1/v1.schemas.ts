@@ -172,6 +172,28 @@ function textOrTokens(options: {
   )
 }
 
+const INPUT_ITEMS = 'a string or an array of input item objects'
+/**
+ * Spec InputParam (Responses): text, or a list of input items. Every item type in the spec is an
+ * object, but there are dozens of them and new ones keep coming, so only that is checked: each
+ * item passes through untouched for the upstream to judge. The first item that is not an
+ * object is named (`input[2]`).
+ */
+const responsesInput = z.union(
+  [
+    z.string(),
+    z.array(z.unknown()).superRefine((items, ctx) => {
+      const index = items.findIndex(
+        (item) => typeof item !== 'object' || item === null || Array.isArray(item),
+      )
+      if (index === -1) return
+      const message = `expected an input item object, but got ${describeInput(items[index])}.`
+      ctx.addIssue({ code: 'custom', path: [index], input: items[index], message })
+    }),
+  ],
+  expecting(INPUT_ITEMS),
+)
+
 const fields = {
   model: z.string().min(1, 'must be a non-empty string'),
   stream: boolean.nullable().optional(),
@@ -302,6 +324,8 @@ export const embeddingsRequestSchema = z.looseObject({
 
 export const responsesRequestSchema = z.looseObject({
   model: fields.model,
+  // Optional (a stored prompt or a previous response may supply it) but, in the spec, not null.
+  input: responsesInput.optional(),
   stream: fields.stream,
   // Spec ResponseStreamOptions: there is no `include_usage` on this API.
   stream_options: z

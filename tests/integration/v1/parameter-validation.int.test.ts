@@ -117,6 +117,17 @@ const REFUSED = [
     payload: { model: 'gpt-4o-mini', input: 'hello', dimensions: 0 },
     param: 'dimensions',
   },
+  // input: a string or an array of item objects (the items' own shape is the upstream's call).
+  {
+    url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: { role: 'user', content: 'Say hello.' } },
+    param: 'input',
+  },
+  {
+    url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: [{ role: 'user', content: 'Say hello.' }, 'and bye'] },
+    param: 'input[1]',
+  },
   {
     url: '/v1/responses',
     payload: { model: 'gpt-4o-mini', input: 'Say hello.', max_output_tokens: 8 },
