@@ -332,7 +332,12 @@ const ENDPOINTS: {
       { field: 'instructions', valid: ['Be brief.', null], wrongType: [5, []] },
       { field: 'previous_response_id', valid: ['resp_123', null], wrongType: [5] },
       { field: 'background', valid: [true, null], wrongType: ['no'] },
-      { field: 'max_tool_calls', valid: [3, null], wrongType: ['3', 2.5] },
+      {
+        field: 'max_tool_calls',
+        valid: [0, 3, null],
+        wrongType: ['3', 2.5, true],
+        outOfRange: [-1, -100],
+      },
     ],
   },
 ]
@@ -434,6 +439,9 @@ describe('the /v1 body parsers', () => {
     expect(
       refusalOf(parseResponsesRequest, { model: 'm', input: [{ role: 'user' }, 'Hi.'] }).message,
     ).toBe("Invalid value for 'input[1]': expected an input item object, but got a string.")
+    expect(refusalOf(parseResponsesRequest, { model: 'm', max_tool_calls: -1 }).message).toBe(
+      "Invalid value for 'max_tool_calls': expected an integer of at least 0, but got -1.",
+    )
     expect(refusalOf(parseResponsesRequest, { model: 'm', input: 5 }).message).toBe(
       "Invalid value for 'input': expected a string or an array of input item objects, but got 5.",
     )

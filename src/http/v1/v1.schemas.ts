@@ -348,7 +348,8 @@ export const responsesRequestSchema = z.looseObject({
   instructions: string.nullable().optional(),
   previous_response_id: string.nullable().optional(),
   background: boolean.nullable().optional(),
-  max_tool_calls: z.number(expecting('an integer')).int().nullable().optional(),
+  // The spec gives no minimum; a negative count of tool calls means nothing.
+  max_tool_calls: integerFrom(0).nullable().optional(),
 })
 
 /**

@@ -130,6 +130,11 @@ const REFUSED = [
   },
   {
     url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: 'Say hello.', max_tool_calls: -1 },
+    param: 'max_tool_calls',
+  },
+  {
+    url: '/v1/responses',
     payload: { model: 'gpt-4o-mini', input: 'Say hello.', max_output_tokens: 8 },
     param: 'max_output_tokens',
   },
