@@ -345,6 +345,9 @@ for (const dialect of testDialects()) {
         'user',
         'dimensions',
         'best_of',
+        'prompt',
+        'input',
+        'max_tool_calls',
       ]
       expect(validated.filter((field) => !V1_FIELDS.includes(field))).toEqual([])
       const bodyRoutes = target.routes.filter((r) => r.url in V1_BODY_SCHEMAS)

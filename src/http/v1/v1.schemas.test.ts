@@ -202,6 +202,27 @@ const ENDPOINTS: {
     parse: parseCompletionRequest,
     base: { model: 'gpt-3.5-turbo-instruct', prompt: 'Say this is a test.' },
     cases: [
+      {
+        field: 'prompt',
+        // Spec: a string, strings, integer tokens or arrays of them; only strings may be [].
+        valid: ['Say this.', '', ['Say', 'this'], [], [1212, 318], [[1212, 318], [13]], null],
+        wrongType: [
+          5,
+          true,
+          {},
+          { text: 'Say this.' },
+          at('prompt[1]', ['Say', 7]),
+          at('prompt[1]', [1212, 'this']),
+          at('prompt[1]', [[1212], 13]),
+          at('prompt[0]', [{ text: 'Say this.' }]),
+          at('prompt[0]', [null]),
+          at('prompt[0]', [1.5]),
+          at('prompt[0]', [2 ** 53]),
+          at('prompt[0][1]', [[1212, 'this']]),
+          at('prompt[1][0]', [[1], [[1]]]),
+          at('prompt[1]', [[1212], []]),
+        ],
+      },
       stream,
       chatStreamOptions,
       temperature,
@@ -228,6 +249,23 @@ const ENDPOINTS: {
     base: { model: 'text-embedding-3-small', input: 'hello' },
     cases: [
       {
+        field: 'input',
+        valid: ['hello', ['a', ''], [1212, 318], [[1212, 318], [13]], Array(2048).fill('a')],
+        // Not nullable; unlike a prompt, every array form has 1 to 2048 items.
+        wrongType: [
+          null,
+          5,
+          {},
+          at('input[1]', ['a', 7]),
+          at('input[1]', [1212, [13]]),
+          at('input[0]', [{ text: 'hello' }]),
+          at('input[0][1]', [[1212, 0.5]]),
+          at('input[1]', [[1212], []]),
+        ],
+        // The spec's description: the string "cannot be an empty string".
+        outOfRange: ['', [], Array(2049).fill('a'), Array(2049).fill(1)],
+      },
+      {
         field: 'dimensions',
         valid: [1, 256],
         wrongType: ['256', 1.5, null],
@@ -241,6 +279,27 @@ const ENDPOINTS: {
     parse: parseResponsesRequest,
     base: { model: 'gpt-4o-mini', input: 'Hi.' },
     cases: [
+      {
+        field: 'input',
+        // Only the outer shape: any object is an item, whatever its type (or none).
+        valid: [
+          'Hi.',
+          '',
+          [],
+          [{ role: 'user', content: 'Hi.' }],
+          [{ type: 'item_reference', id: 'msg_1' }, { type: 'x_future_item', payload: [1] }, {}],
+        ],
+        wrongType: [
+          null,
+          5,
+          true,
+          { role: 'user', content: 'Hi.' },
+          at('input[0]', ['Hi.']),
+          at('input[2]', [{ role: 'user', content: 'Hi.' }, {}, 7]),
+          at('input[1]', [{}, null]),
+          at('input[1]', [{}, [{ role: 'user' }]]),
+        ],
+      },
       stream,
       {
         field: 'stream_options',
@@ -273,7 +332,12 @@ const ENDPOINTS: {
       { field: 'instructions', valid: ['Be brief.', null], wrongType: [5, []] },
       { field: 'previous_response_id', valid: ['resp_123', null], wrongType: [5] },
       { field: 'background', valid: [true, null], wrongType: ['no'] },
-      { field: 'max_tool_calls', valid: [3, null], wrongType: ['3', 2.5] },
+      {
+        field: 'max_tool_calls',
+        valid: [0, 3, null],
+        wrongType: ['3', 2.5, true],
+        outOfRange: [-1, -100],
+      },
     ],
   },
 ]
@@ -372,6 +436,41 @@ describe('the /v1 body parsers', () => {
     expect(refusalOf(parseChatRequest, { ...base, user: null }).message).toBe(
       "Invalid value for 'user': expected a string, but got null.",
     )
+    expect(
+      refusalOf(parseResponsesRequest, { model: 'm', input: [{ role: 'user' }, 'Hi.'] }).message,
+    ).toBe("Invalid value for 'input[1]': expected an input item object, but got a string.")
+    expect(refusalOf(parseResponsesRequest, { model: 'm', max_tool_calls: -1 }).message).toBe(
+      "Invalid value for 'max_tool_calls': expected an integer of at least 0, but got -1.",
+    )
+    expect(refusalOf(parseResponsesRequest, { model: 'm', input: 5 }).message).toBe(
+      "Invalid value for 'input': expected a string or an array of input item objects, but got 5.",
+    )
+    const embeddings = { model: 'e' }
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [] }).message).toBe(
+      "Invalid value for 'input': expected a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens, but got an empty array.",
+    )
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: '' }).message).toBe(
+      "Invalid value for 'input': expected a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens, but got an empty string.",
+    )
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [1, 'x'] }).message).toBe(
+      "Invalid value for 'input[1]': expected an integer token (as the first item is), but got a string.",
+    )
+    const prompt = { model: 'm' }
+    expect(refusalOf(parseCompletionRequest, { ...prompt, prompt: { text: 'Hi.' } }).message).toBe(
+      "Invalid value for 'prompt': expected a string, or an array of strings, of integer tokens or of arrays of integer tokens, but got an object.",
+    )
+    expect(refusalOf(parseCompletionRequest, { ...prompt, prompt: ['Hi.', 7] }).message).toBe(
+      "Invalid value for 'prompt[1]': expected a string (as the first item is), but got 7.",
+    )
+    expect(
+      refusalOf(parseCompletionRequest, {
+        ...prompt,
+        prompt: [
+          [1, 2],
+          [3, 'x'],
+        ],
+      }).message,
+    ).toBe("Invalid value for 'prompt[1][1]': expected an integer token, but got a string.")
   })
 })
 

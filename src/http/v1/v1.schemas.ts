@@ -30,7 +30,7 @@ function describeInput(input: unknown): string {
     case 'boolean':
       return String(input)
     case 'string':
-      return 'a string'
+      return input === '' ? 'an empty string' : 'a string'
     case 'object':
       return 'an object'
     default:
@@ -96,6 +96,102 @@ const stop = z.union(
       .max(4),
   ],
   expecting(STOP),
+)
+
+const NON_EMPTY_TOKENS = 'a non-empty array of integer tokens'
+const ANY_TOKEN_ITEM = `a string, an integer token or ${NON_EMPTY_TOKENS}`
+const TOKEN_ITEM_KINDS = {
+  text: 'a string',
+  token: 'an integer token',
+  tokens: NON_EMPTY_TOKENS,
+} as const
+
+/** What one item of a prompt array is; undefined for anything the spec does not allow there. */
+function kindOfTokenItem(item: unknown): keyof typeof TOKEN_ITEM_KINDS | undefined {
+  if (typeof item === 'string') return 'text'
+  if (Number.isSafeInteger(item)) return 'token'
+  if (Array.isArray(item)) return 'tokens'
+  return undefined
+}
+
+/**
+ * Spec CreateCompletionRequest `prompt` and CreateEmbeddingRequest `input`: a string, or an array
+ * of strings, of integer tokens or of non-empty arrays of integer tokens, never a mix. An array
+ * is walked once and the first item that breaks its kind is named (`prompt[2]`, `input[0][5]`):
+ * a union of the four array forms would run every item through each form that fails first.
+ */
+function textOrTokens(options: {
+  /** What the whole value may be, for the message. */
+  expected: string
+  /** Also refuse the empty string. */
+  nonEmpty: boolean
+  /** Bounds of the outer array. @default no bounds */
+  items?: { min: number; max: number }
+}) {
+  const { expected, nonEmpty, items: bounds } = options
+  return z.union(
+    [
+      z.string(expecting(expected)).min(nonEmpty ? 1 : 0),
+      z.array(z.unknown()).superRefine((items, ctx) => {
+        const refuse = (path: number[], message: string, input: unknown) => {
+          ctx.addIssue({ code: 'custom', path, input, message })
+        }
+        if (bounds && (items.length < bounds.min || items.length > bounds.max)) {
+          const got = items.length === 0 ? 'an empty array' : `an array of ${items.length} items`
+          return refuse([], `expected ${expected}, but got ${got}.`, items)
+        }
+        if (items.length === 0) return
+        const kind = kindOfTokenItem(items[0])
+        if (kind === undefined)
+          return refuse(
+            [0],
+            `expected ${ANY_TOKEN_ITEM}, but got ${describeInput(items[0])}.`,
+            items[0],
+          )
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i]
+          if (kindOfTokenItem(item) !== kind) {
+            const message = `expected ${TOKEN_ITEM_KINDS[kind]} (as the first item is), but got ${describeInput(item)}.`
+            return refuse([i], message, item)
+          }
+          if (kind !== 'tokens') continue
+          const tokens = item as unknown[]
+          if (tokens.length === 0)
+            return refuse([i], `expected ${NON_EMPTY_TOKENS}, but got an empty array.`, item)
+          for (let j = 0; j < tokens.length; j++)
+            if (!Number.isSafeInteger(tokens[j]))
+              return refuse(
+                [i, j],
+                `expected an integer token, but got ${describeInput(tokens[j])}.`,
+                tokens[j],
+              )
+        }
+      }),
+    ],
+    expecting(expected),
+  )
+}
+
+const INPUT_ITEMS = 'a string or an array of input item objects'
+/**
+ * Spec InputParam (Responses): text, or a list of input items. Every item type in the spec is an
+ * object, but there are dozens of them and new ones keep coming, so only that is checked: each
+ * item passes through untouched for the upstream to judge. The first item that is not an
+ * object is named (`input[2]`).
+ */
+const responsesInput = z.union(
+  [
+    z.string(),
+    z.array(z.unknown()).superRefine((items, ctx) => {
+      const index = items.findIndex(
+        (item) => typeof item !== 'object' || item === null || Array.isArray(item),
+      )
+      if (index === -1) return
+      const message = `expected an input item object, but got ${describeInput(items[index])}.`
+      ctx.addIssue({ code: 'custom', path: [index], input: items[index], message })
+    }),
+  ],
+  expecting(INPUT_ITEMS),
 )
 
 const fields = {
@@ -184,6 +280,14 @@ export const chatRequestSchema = z.looseObject({
 
 export const completionRequestSchema = z.looseObject({
   model: fields.model,
+  // Required in the spec, yet documented as defaulting to <|endoftext|> when not given: absent
+  // stays accepted, as it always was here. The array of strings alone has no minimum.
+  prompt: textOrTokens({
+    expected: 'a string, or an array of strings, of integer tokens or of arrays of integer tokens',
+    nonEmpty: false,
+  })
+    .nullable()
+    .optional(),
   stream: fields.stream,
   stream_options: chatStreamOptions,
   temperature: fields.temperature,
@@ -206,7 +310,13 @@ export const completionRequestSchema = z.looseObject({
 
 export const embeddingsRequestSchema = z.looseObject({
   model: fields.model,
-  input: z.union([z.string(), z.array(z.unknown())]),
+  // The spec's description adds what its schema leaves out: "cannot be an empty string".
+  input: textOrTokens({
+    expected:
+      'a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens',
+    nonEmpty: true,
+    items: { min: 1, max: 2048 },
+  }),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: integerFrom(1).optional(),
   user: fields.user,
@@ -214,6 +324,8 @@ export const embeddingsRequestSchema = z.looseObject({
 
 export const responsesRequestSchema = z.looseObject({
   model: fields.model,
+  // Optional (a stored prompt or a previous response may supply it) but, in the spec, not null.
+  input: responsesInput.optional(),
   stream: fields.stream,
   // Spec ResponseStreamOptions: there is no `include_usage` on this API.
   stream_options: z
@@ -236,7 +348,8 @@ export const responsesRequestSchema = z.looseObject({
   instructions: string.nullable().optional(),
   previous_response_id: string.nullable().optional(),
   background: boolean.nullable().optional(),
-  max_tool_calls: z.number(expecting('an integer')).int().nullable().optional(),
+  // The spec gives no minimum; a negative count of tool calls means nothing.
+  max_tool_calls: integerFrom(0).nullable().optional(),
 })
 
 /**

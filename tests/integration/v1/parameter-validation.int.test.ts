@@ -90,10 +90,48 @@ const REFUSED = [
     payload: { model: 'gpt-4o-mini', prompt: 'Say hello.', max_tokens: '16' },
     param: 'max_tokens',
   },
+  // prompt: a string, strings, tokens or arrays of tokens, never an object or a mix of kinds.
+  {
+    url: '/v1/completions',
+    payload: { model: 'gpt-4o-mini', prompt: { text: 'Say hello.' } },
+    param: 'prompt',
+  },
+  {
+    url: '/v1/completions',
+    payload: { model: 'gpt-4o-mini', prompt: ['Say hello.', 7] },
+    param: 'prompt[1]',
+  },
+  // input: as a prompt, but never empty and at most 2048 items.
+  {
+    url: '/v1/embeddings',
+    payload: { model: 'gpt-4o-mini', input: [[1212, 318], 'hello'] },
+    param: 'input[1]',
+  },
+  {
+    url: '/v1/embeddings',
+    payload: { model: 'gpt-4o-mini', input: [] },
+    param: 'input',
+  },
   {
     url: '/v1/embeddings',
     payload: { model: 'gpt-4o-mini', input: 'hello', dimensions: 0 },
     param: 'dimensions',
+  },
+  // input: a string or an array of item objects (the items' own shape is the upstream's call).
+  {
+    url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: { role: 'user', content: 'Say hello.' } },
+    param: 'input',
+  },
+  {
+    url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: [{ role: 'user', content: 'Say hello.' }, 'and bye'] },
+    param: 'input[1]',
+  },
+  {
+    url: '/v1/responses',
+    payload: { model: 'gpt-4o-mini', input: 'Say hello.', max_tool_calls: -1 },
+    param: 'max_tool_calls',
   },
   {
     url: '/v1/responses',
