@@ -1,8 +1,6 @@
 import { z } from 'zod'
 import type { Micros } from '../billing/money.js'
-
-/** zod's issue kind for a rule of our own (a zod term, not a Ferry error code). */
-const ZOD_CUSTOM_ISSUE = 'custom' as const
+import { ZOD_CUSTOM_ISSUE } from '../lib/zod-custom-issue.js'
 
 /** What happens to a request over the monthly spend cap or token limit. */
 export const OVERAGE_BEHAVIOURS = ['block', 'downgrade', 'allow'] as const

@@ -9,6 +9,7 @@ import {
   type ProviderKind,
   type UpstreamTimeouts,
 } from '../providers/index.js'
+import { ZOD_CUSTOM_ISSUE } from '../lib/zod-custom-issue.js'
 
 export const PROVIDER_ACCOUNT_STATUSES = ['active', 'disabled'] as const
 export type ProviderAccountStatus = (typeof PROVIDER_ACCOUNT_STATUSES)[number]
@@ -140,9 +141,6 @@ function headerProblem(name: string, value: string): string | null {
   if (looksLikeSecret(value)) return 'looks like a credential; set it with the credential field'
   return null
 }
-
-// Zod's kind of issue for our own checks (not an error code Ferry sends).
-const ZOD_CUSTOM_ISSUE = 'custom' as const
 
 function customIssue(message: string, path: PropertyKey[] = []) {
   return { code: ZOD_CUSTOM_ISSUE, message, path }

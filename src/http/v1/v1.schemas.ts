@@ -6,6 +6,7 @@ import type {
   ResponsesRequest,
 } from '../../providers/index.js'
 import { zodToInvalidRequest } from '../openai-error.js'
+import { ZOD_CUSTOM_ISSUE } from '../../lib/zod-custom-issue.js'
 
 /**
  * Wire validation of the customer API's bodies: the fields Ferry reads itself (the model it
@@ -134,7 +135,7 @@ function textOrTokens(options: {
       z.string(expecting(expected)).min(nonEmpty ? 1 : 0),
       z.array(z.unknown()).superRefine((items, ctx) => {
         const refuse = (path: number[], message: string, input: unknown) => {
-          ctx.addIssue({ code: 'custom', path, input, message })
+          ctx.addIssue({ code: ZOD_CUSTOM_ISSUE, path, input, message })
         }
         if (bounds && (items.length < bounds.min || items.length > bounds.max)) {
           const got = items.length === 0 ? 'an empty array' : `an array of ${items.length} items`
@@ -188,7 +189,7 @@ const responsesInput = z.union(
       )
       if (index === -1) return
       const message = `expected an input item object, but got ${describeInput(items[index])}.`
-      ctx.addIssue({ code: 'custom', path: [index], input: items[index], message })
+      ctx.addIssue({ code: ZOD_CUSTOM_ISSUE, path: [index], input: items[index], message })
     }),
   ],
   expecting(INPUT_ITEMS),
