@@ -7,6 +7,7 @@ import type { Db } from './storage/index.js'
 import { adminApiPlugin, type AdminApiDeps } from './http/admin/admin-api.js'
 import { v1ApiPlugin, type V1Deps } from './http/v1/v1-api.js'
 import { answerClientError, frameworkErrorHandler } from './http/client-errors.js'
+import { refuseDeepJson } from './http/deep-json-parser.js'
 import { registerErrorHandlers } from './http/error-handlers.js'
 import { FERRY_HEADERS } from './http/headers.js'
 import { registerAccessLog } from './http/middleware/access-log.js'
@@ -103,6 +104,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (closing) void reply.header('connection', 'close')
     return payload
   })
+  refuseDeepJson(app)
   registerAccessLog(app, deps.metrics)
   registerErrorHandlers(app, { bodyLimitBytes: deps.server.bodyLimitBytes, routes })
   registerOpsRoutes(app, { db: deps.db, metrics: deps.metrics })

@@ -55,6 +55,16 @@ export class InvalidJsonBodyError extends FerryError {
   }
 }
 
+/** 400 for a JSON body nested deeper than any request needs (src/http/json-depth.ts). */
+export class JsonTooDeepError extends FerryError {
+  constructor(maxDepth: number) {
+    super(
+      `The JSON body of your request nests objects and arrays more than ${maxDepth} levels deep; no request needs that many.`,
+      { status: 400, type: 'invalid_request_error', code: 'json_too_deep' },
+    )
+  }
+}
+
 /** 404 for a URL no route serves (OpenAI: `Invalid URL (POST /v1/foo)`). */
 export class UnknownRouteError extends FerryError {
   constructor(method: string, path: string) {

@@ -215,6 +215,46 @@ for (const dialect of testDialects()) {
       expect(await balance()).toBeLessThan(before)
     })
 
+    it('refuses a body nested thousands deep before parsing it: 400, nothing sent, held or charged', async () => {
+      // A few kilobytes, far under the size limit; walked recursively it overflowed the stack.
+      const deep = (depth: number) => {
+        let value = '"x"'
+        for (let i = 0; i < depth; i++) value = `{"a":${value}}`
+        return value
+      }
+      const balanceBefore = await balance()
+      for (const [url, raw] of [
+        [
+          '/v1/chat/completions',
+          `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi.","x":${deep(20_000)}}]}`,
+        ],
+        ['/v1/responses', `{"model":"gpt-4o-mini","input":[${deep(20_000)}]}`],
+      ] as const) {
+        const response = await built.app.inject({
+          method: 'POST',
+          url,
+          headers: {
+            authorization: `Bearer ${customer.secret}`,
+            'content-type': 'application/json',
+          },
+          payload: raw,
+        })
+        expect(response.statusCode, response.body).toBe(400)
+        expectOpenAIError(response.json(), { type: 'invalid_request_error', code: 'json_too_deep' })
+      }
+      // A body as deep as the limit allows is served.
+      const atLimit = await built.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${customer.secret}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(chat({ x_nested: JSON.parse(deep(120)) as unknown })),
+      })
+      expect(atLimit.statusCode, atLimit.body).toBe(200)
+      expect(upstream.requests).toHaveLength(1)
+      expect(built.services.billing.holds.openHoldCount()).toBe(0)
+      expect(await balance()).toBeLessThan(balanceBefore)
+    })
+
     for (const refused of REFUSED) {
       const { url, payload, param } = refused
       const note = 'note' in refused ? ` (${refused.note})` : ''
