@@ -38,6 +38,7 @@ import {
   insertBudgetPolicyRow,
   type BudgetPolicyRow,
 } from './budget-policies.repository.js'
+import { formatParamPath } from '../lib/param-path.js'
 
 export const BUDGET_POLICY_ID_PREFIX = 'bpv'
 
@@ -87,7 +88,7 @@ function checkContent(content: BudgetPolicyContent): void {
   const parsed = BudgetPolicyContentSchema.safeParse(budgetPolicyContentToJson(content))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    throw invalidBudgetPolicy(issue.path.map(String).join('.') || 'body', issue.message)
+    throw invalidBudgetPolicy(formatParamPath(issue.path) || 'body', issue.message)
   }
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { describe, expect, it } from 'vitest'
 import { classifyTransportError } from '../providers/classify-failure.js'
-import { formatParamPath, toOpenAIError, zodToInvalidRequest } from './openai-error.js'
+import { formatParamPath } from '../lib/param-path.js'
+import { toOpenAIError, zodToInvalidRequest } from './openai-error.js'
 
 const socketError = (code: string) => Object.assign(new Error(`connect ${code}`), { code })
 const map = (err: unknown) => toOpenAIError(err, { bodyLimitBytes: 1024 })

@@ -1,3 +1,4 @@
+import { formatParamPath } from '../lib/param-path.js'
 import { z } from 'zod'
 import {
   DatabaseUnavailableError,
@@ -82,20 +83,6 @@ function toFerryError(err: unknown, options: { bodyLimitBytes: number }): FerryE
     }
   }
   return new InternalServerError(err)
-}
-
-/**
- * A field's path as OpenAI names it in `param`: object keys joined by dots, array indices in
- * brackets, so a client reads `messages[0].role` exactly as OpenAI itself would answer it.
- * @example formatParamPath(['tools', 0, 'function', 'name']) // 'tools[0].function.name'
- */
-export function formatParamPath(path: readonly PropertyKey[]): string {
-  let param = ''
-  for (const key of path) {
-    if (typeof key === 'number') param += `[${key}]`
-    else param += param === '' ? String(key) : `.${String(key)}`
-  }
-  return param
 }
 
 /** A zod failure on a request body: 400 naming the first offending field. */

@@ -10,6 +10,7 @@ import {
   type UpstreamTimeouts,
 } from '../providers/index.js'
 import { ZOD_CUSTOM_ISSUE } from '../lib/zod-custom-issue.js'
+import { formatParamPath } from '../lib/param-path.js'
 
 export const PROVIDER_ACCOUNT_STATUSES = ['active', 'disabled'] as const
 export type ProviderAccountStatus = (typeof PROVIDER_ACCOUNT_STATUSES)[number]
@@ -263,7 +264,7 @@ export function checkProviderAccount(
     for (const issue of settings.error.issues) {
       const path = issue.path.map(String)
       problems.push({
-        param: ['settings', ...path].join('.'),
+        param: formatParamPath(['settings', ...path]),
         message:
           issue.code === 'unrecognized_keys'
             ? `unknown setting(s) for kind '${fields.kind}': ${issue.keys.join(', ')}`

@@ -39,6 +39,7 @@ import {
   type ProviderAccountRow,
 } from './provider-accounts.repository.js'
 import type { RoutableAccount } from './resolve-model.js'
+import { formatParamPath } from '../lib/param-path.js'
 
 export interface ProviderAccountsServiceDeps {
   db: Db
@@ -94,7 +95,7 @@ function validateFields(
   const parsed = ProviderAccountFieldsSchema.safeParse(fields)
   if (!parsed.success) {
     const problems: FieldProblem[] = parsed.error.issues.map((issue) => ({
-      param: issue.path.map(String).join('.') || 'body',
+      param: formatParamPath(issue.path) || 'body',
       message: issue.message,
     }))
     throw invalidProviderAccount(problems)

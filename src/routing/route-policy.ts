@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { formatParamPath } from '../lib/param-path.js'
 
 /**
  * Why an upstream attempt failed, as routing sees it (see failure-condition.ts). Retry and
@@ -151,7 +152,7 @@ export function parseRoutePolicy(
     return {
       ok: false,
       problems: parsed.error.issues.map((issue) => ({
-        param: issue.path.map(String).join('.') || 'policy',
+        param: formatParamPath(issue.path) || 'policy',
         message: issue.message,
       })),
     }
@@ -235,7 +236,7 @@ export function unknownProviders(
     route.targets.forEach((target, i) => {
       if (!known.has(target.provider))
         problems.push({
-          param: `routes.${name}.targets.${i}.provider`,
+          param: `routes.${name}.targets[${i}].provider`,
           message: `no provider account named \`${target.provider}\``,
         })
     })

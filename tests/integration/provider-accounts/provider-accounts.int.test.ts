@@ -190,7 +190,7 @@ for (const dialect of testDialects()) {
         param: 'extraHeaders.x-api-key',
       })
       expect(await attempt({ models: ['gpt-4o', 'gpt-*-x'] })).toMatchObject({
-        param: 'models.1',
+        param: 'models[1]',
       })
       expect(await attempt({ settings: { forceStreamUsage: 'yes' } })).toMatchObject({
         status: 400,

@@ -96,7 +96,7 @@ for (const dialect of testDialects()) {
       })
       expect(res.statusCode).toBe(400)
       expect(res.json()).toMatchObject({
-        error: { code: 'invalid_route_policy', param: 'policy.routes.x.targets.0.provider' },
+        error: { code: 'invalid_route_policy', param: 'policy.routes.x.targets[0].provider' },
       })
     })
 
