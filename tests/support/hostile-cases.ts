@@ -169,6 +169,12 @@ function bodyCases(options: {
       payload: `{"${fields[0] ?? 'a'}":${deepJson(5_000, 'object')},"ferry_fuzz":1}`,
     },
     {
+      family: 'deep nesting',
+      // Deep where validation lets anything through (an extra field of a message, a Responses
+      // input item) on the served mock model: the token count walks it (a 500 once).
+      payload: `{"model":"mock","prompt":"hi","messages":[{"role":"user","content":"hi","x":${deepJson(5_000, 'object')}}],"input":[${deepJson(5_000, 'object')}]}`,
+    },
+    {
       family: 'duplicate keys',
       payload: `{"${fields[0] ?? 'a'}":"x","${fields[0] ?? 'a'}":{"$ne":null},"ferry_fuzz":1,"ferry_fuzz":2}`,
     },
