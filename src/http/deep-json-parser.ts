@@ -18,6 +18,6 @@ export function refuseDeepJson(app: FastifyInstance): void {
       done(new JsonTooDeepError(MAX_JSON_DEPTH), undefined)
       return
     }
-    parseJson(request, text, done)
+    void parseJson(request, text, done)
   })
 }

@@ -5,7 +5,7 @@ import { nestsDeeperThan } from './json-depth.js'
 /** The nesting depth of a parsed JSON value: objects and arrays count, scalars do not. */
 function depthOf(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0
-  const children = Array.isArray(value) ? value : Object.values(value as object)
+  const children = Array.isArray(value) ? value : Object.values(value)
   return 1 + children.reduce<number>((max, child) => Math.max(max, depthOf(child)), 0)
 }
 
