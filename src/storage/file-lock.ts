@@ -23,8 +23,9 @@ export type FileLockMode = 'exclusive' | 'shared'
  * to detect and no race between two processes that both found one — the weakness of a lock file
  * that holds a process id. The file stays in place on release (removing it would let a process
  * that opened the old file and one that creates a new one both hold "the" lock), and it stays
- * empty: nothing is ever written to it. Only meaningful for processes on one machine (a SQLite
- * database file is).
+ * empty: nothing is ever written to it (an exclusive holder's SQLite keeps a small
+ * `<path>-journal` beside it, with nothing to roll back). Only meaningful for processes on one
+ * machine (a SQLite database file is).
  */
 export function tryTakeFileLock(
   path: string,
