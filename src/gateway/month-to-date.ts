@@ -41,12 +41,10 @@ export function createMonthToDate(clock: Clock): MonthToDate {
   const current = () => {
     const nowMs = clock.nowMs()
     if (nowMs >= period.fromMs && nowMs < period.toMs) return byScope
-    const now = monthOf(nowMs)
-    period = periodMs(now)
-    if (now !== month) {
-      month = now
-      byScope = new Map()
-    }
+    // Outside the current month's bounds is another month: its totals start from zero.
+    month = monthOf(nowMs)
+    period = periodMs(month)
+    byScope = new Map()
     return byScope
   }
   const ZERO = { tokens: 0n, spendMicros: 0n }
