@@ -262,9 +262,8 @@ export function checkProviderAccount(
   const settings = providerSettingsSchema(fields.kind).safeParse(fields.settings)
   if (!settings.success) {
     for (const issue of settings.error.issues) {
-      const path = issue.path.map(String)
       problems.push({
-        param: formatParamPath(['settings', ...path]),
+        param: formatParamPath(['settings', ...issue.path]),
         message:
           issue.code === 'unrecognized_keys'
             ? `unknown setting(s) for kind '${fields.kind}': ${issue.keys.join(', ')}`
