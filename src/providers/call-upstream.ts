@@ -6,7 +6,7 @@ import {
   type UpstreamErrorInfo,
 } from './classify-failure.js'
 import type { UpstreamInfo } from './provider-adapter.js'
-import { decodeSse, type SseEvent } from './sse-decoder.js'
+import { SseDecoder, type SseEvent } from './sse-decoder.js'
 import type {
   UpstreamHttpRequest,
   UpstreamHttpResponse,
@@ -89,13 +89,28 @@ export async function readJsonBody(opened: OpenedUpstream): Promise<Record<strin
 }
 
 /**
- * The SSE events of a 2xx answer. Read errors are classified; leaving the loop early (client
- * abort, consumer stopped, error) destroys the connection.
+ * The SSE events of a 2xx answer, a batch per body read that completed any (see
+ * `decodeSseBatches`), in one loop over the body: read errors are classified; leaving the loop
+ * early (client abort, consumer stopped, error) destroys the connection.
  */
-export async function* readSseEvents(opened: OpenedUpstream): AsyncGenerator<SseEvent> {
+export async function* readSseBatches(opened: OpenedUpstream): AsyncGenerator<SseEvent[]> {
   const details = { upstreamStatus: opened.info.status, upstreamRequestId: opened.info.requestId }
+  const decoder = new SseDecoder()
   try {
-    yield* decodeSse(classifiedBody(opened, details))
+    const body = opened.response.body[Symbol.asyncIterator]()
+    for (;;) {
+      let read: IteratorResult<Uint8Array>
+      try {
+        read = await body.next()
+      } catch (err) {
+        throw failure(err, opened.ctx, details)
+      }
+      if (read.done === true) break
+      const events = decoder.push(read.value)
+      if (events.length > 0) yield events
+    }
+    const last = decoder.end()
+    if (last.length > 0) yield last
   } finally {
     opened.response.destroy()
   }

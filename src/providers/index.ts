@@ -52,7 +52,7 @@ export {
   estimateResponsesInputTokens,
   loadTokenizer,
 } from './count-tokens.js'
-export { SseDecoder, decodeSse, type SseEvent } from './sse-decoder.js'
+export { SseDecoder, type SseEvent } from './sse-decoder.js'
 export {
   UpstreamAddressForbiddenError,
   createUndiciTransport,

@@ -25,8 +25,11 @@ export interface StreamItemReader<Item> {
 
 /** What `meterStream` wraps and how it reads it. */
 export interface MeteredStreamOptions<Item> {
-  /** The adapter's translated items; throws classified errors. */
-  source: AsyncIterable<Item>
+  /**
+   * The adapter's translated items, in batches (what one upstream read carried; never empty);
+   * throws classified errors.
+   */
+  batches: AsyncIterable<readonly Item[]>
   upstream: UpstreamInfo
   clientWantsUsage: boolean
   ctx: UpstreamContext
@@ -68,17 +71,38 @@ class MeteredStream<Item> implements UpstreamStream<Item> {
     this.clientWantsUsage = options.clientWantsUsage
   }
 
+  /** One item at a time, each counted as delivered when it is handed over. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Item> {
+    for await (const [item] of this.#read('items')) yield item as Item
+  }
+
+  batches(): AsyncGenerator<readonly Item[]> {
+    return this.#read('batches')
+  }
+
+  async *#read(unit: 'items' | 'batches'): AsyncGenerator<readonly Item[]> {
     if (this.#started) throw new Error('An upstream stream can be read only once.')
     this.#started = true
-    const { source, reader, ctx } = this.#options
+    const { batches, reader, ctx } = this.#options
     let last: Item | undefined
     try {
-      for await (const item of source) {
-        // One network read can hold many events: stop handing them over once aborted.
+      read: for await (const batch of batches) {
+        // The client left while the upstream read was in flight: hand nothing more over.
         if (ctx.signal.aborted) break
-        last = item
-        yield this.#hand(item)
+        last = batch[batch.length - 1]
+        if (unit === 'batches') {
+          for (const item of batch) this.#hand(item)
+          yield batch
+          continue
+        }
+        for (const item of batch) {
+          // One network read can hold many events: stop handing them over once aborted. A
+          // consumer's next() resumes this loop at once; one microtask first lets an abort fired
+          // in the same turn stop it, as when each item was its own read.
+          await Promise.resolve()
+          if (ctx.signal.aborted) break read
+          yield [this.#hand(item)]
+        }
       }
       ctx.signal.throwIfAborted()
       if (
@@ -89,7 +113,7 @@ class MeteredStream<Item> implements UpstreamStream<Item> {
       ) {
         // The client asked for usage and the upstream gave none: say what we estimate.
         this.#estimatedUsage = this.#estimate()
-        yield this.#hand(reader.usageItem(last, this.#estimatedUsage))
+        yield [this.#hand(reader.usageItem(last, this.#estimatedUsage))]
       }
       this.#status = 'completed'
     } catch (err) {

@@ -106,6 +106,12 @@ export interface StreamOutcome {
  * way.
  */
 export interface UpstreamStream<Item> extends AsyncIterable<Item> {
+  /**
+   * The same items in batches, as they arrived (what one upstream read carried; never empty).
+   * The relay reads these: a step per batch instead of per item. A stream is read only once,
+   * one way or the other.
+   */
+  batches(): AsyncIterable<readonly Item[]>
   readonly upstream: UpstreamInfo
   /**
    * Whether the client itself asked for `stream_options.include_usage`. Ferry always asks the

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { SseDecoder, decodeSse, type SseEvent } from './sse-decoder.js'
+import { SseDecoder, type SseEvent } from './sse-decoder.js'
 
 const encoder = new TextEncoder()
 
@@ -19,10 +19,6 @@ function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
     last = cut
   }
   return parts
-}
-
-async function* toAsync<T>(items: T[]): AsyncGenerator<T> {
-  for (const item of items) yield await Promise.resolve(item)
 }
 
 const event = (data: string, name: string | null = null, id: string | null = null): SseEvent => ({
@@ -120,12 +116,5 @@ describe('SseDecoder', () => {
       }),
       { numRuns: 500 },
     )
-  })
-
-  it('decodes an async byte stream', async () => {
-    const body = [encoder.encode('data: a\n'), encoder.encode('\ndata: b\n\n')]
-    const events: SseEvent[] = []
-    for await (const e of decodeSse(toAsync(body))) events.push(e)
-    expect(events).toEqual([event('a'), event('b')])
   })
 })

@@ -119,9 +119,19 @@ export class SseDecoder {
   }
 }
 
-/** Decode a byte stream into SSE events as they complete. */
-export async function* decodeSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  const decoder = new SseDecoder()
-  for await (const bytes of body) yield* decoder.push(bytes)
-  yield* decoder.end()
+/**
+ * Run `step` over a batch's events until it returns false or throws. A failure is returned,
+ * not thrown, so what the batch produced before the bad event still reaches the client first
+ * (as it would have one event at a time), and the failure ends the stream after it.
+ */
+export function eachUntilFailure(
+  events: readonly SseEvent[],
+  step: (event: SseEvent) => boolean,
+): { error: unknown } | null {
+  try {
+    for (const event of events) if (!step(event)) break
+    return null
+  } catch (error) {
+    return { error }
+  }
 }

@@ -18,8 +18,8 @@ import type { takeUsageDraft } from './usage-trace.js'
 
 export interface PrimedUpstream<TItem> {
   stream: UpstreamStream<TItem>
-  /** The same items, the first one already read (see primeStream). */
-  items: AsyncIterable<TItem>
+  /** Its batches, the first one already read (see primeStream). */
+  batches: AsyncIterable<readonly TItem[]>
 }
 
 /**
@@ -70,7 +70,7 @@ export async function serveStream<TBody extends { model: string }, TBodyOut, TIt
     run.capture?.(null)
     throw err
   }
-  const { stream, items } = result.value
+  const { stream, batches } = result.value
   const target = result.target
   const served = (reported: unknown) => servedModelOf(reported, target.model)
   // The frames the client received, kept only where the organization captures content.
@@ -122,7 +122,7 @@ export async function serveStream<TBody extends { model: string }, TBodyOut, TIt
     // error event (relaySse), never a splice of two models' outputs.
     await relaySse({
       reply,
-      items: run.metered ? extendingHold(items, { stream, metered: run.metered }) : items,
+      batches: run.metered ? extendingHold(batches, { stream, metered: run.metered }) : batches,
       abort,
       encode: (item) => {
         const frame = spec.frame(item, stream, served)
@@ -174,28 +174,28 @@ function createFrameCapture() {
 const WINDOW_CHECK_EVERY = 16
 
 /**
- * Relay `items`, extending a windowed hold before the output outgrows it (a stream without
+ * Relay `batches`, extending a windowed hold before the output outgrows it (a stream without
  * `max_tokens`). When the balance cannot cover another window the stream stops with a 429
  * `insufficient_quota` error event; what was delivered is charged at settlement. A hold that
- * covers everything the request may produce needs no watching: its items pass as they are.
- * An iterator rather than a generator: one promise less per chunk.
+ * covers everything the request may produce needs no watching: its batches pass as they are.
+ * An iterator rather than a generator: one promise less per batch.
  */
 function extendingHold<TItem>(
-  items: AsyncIterable<TItem>,
+  batches: AsyncIterable<readonly TItem[]>,
   money: { stream: UpstreamStream<TItem>; metered: MeteredRequest },
-): AsyncIterable<TItem> {
-  if (money.metered.coveredOutputTokens() === null) return items
-  const inner = items[Symbol.asyncIterator]()
+): AsyncIterable<readonly TItem[]> {
+  if (money.metered.coveredOutputTokens() === null) return batches
+  const inner = batches[Symbol.asyncIterator]()
   let seen = 0
   let lookedAt = 0
   const pull = () =>
     inner.next().then((next) => {
-      if (next.done !== true) seen += 1
+      if (next.done !== true) seen += next.value.length
       return next
     })
-  const watched: AsyncIterator<TItem> = {
+  const watched: AsyncIterator<readonly TItem[]> = {
     next: () => {
-      if (seen === 0 || seen % WINDOW_CHECK_EVERY !== 0 || lookedAt === seen) return pull()
+      if (seen - lookedAt < WINDOW_CHECK_EVERY) return pull()
       lookedAt = seen
       const covered = money.metered.coveredOutputTokens()
       // Counting the delivered text costs real CPU: only every few items, and only here.

@@ -356,7 +356,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
           bodyFor(target),
           ctxFor(target),
         )
-        return { stream, items: await primeStream(stream) }
+        return { stream, batches: await primeStream(stream.batches()) }
       }),
     record,
     failure,

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DONE_FRAME, dataFrame, relaySse, type RelayEnd } from './sse.js'
 
-type Item = { text: string } | { fail: string } | { wait: Promise<void> }
+/** A batch per text item; `batch` items are handed over together. */
+type Item = { text: string } | { batch: string[] } | { fail: string } | { wait: Promise<void> }
 
-async function* itemsOf(items: readonly Item[]): AsyncGenerator<string> {
+async function* batchesOf(items: readonly Item[]): AsyncGenerator<string[]> {
   for (const item of items) {
     if ('fail' in item) throw new Error(item.fail)
     if ('wait' in item) await item.wait
-    else yield item.text
+    else yield 'batch' in item ? item.batch : [item.text]
   }
 }
 
@@ -27,7 +28,7 @@ async function relayServer(items: readonly Item[], options: { failOnEnd?: boolea
   app.get('/', async (_request, reply) => {
     await relaySse({
       reply,
-      items: itemsOf(items),
+      batches: batchesOf(items),
       abort,
       encode: (text) => (text === 'skip' ? null : dataFrame(JSON.stringify({ text }))),
       headersAtStart: () => ({ 'x-started': 'yes' }),
@@ -67,6 +68,21 @@ describe('relaySse', () => {
     expect(response.headers.get('x-started')).toBe('yes')
     expect(await response.text()).toBe(
       `${dataFrame('{"text":"a"}')}${dataFrame('{"text":"b"}')}${DONE_FRAME}`,
+    )
+    expect(await server.ended).toBe('completed')
+  })
+
+  it('writes a batch as its frames in order, and waits past a batch whose frames are all dropped', async () => {
+    const server = await relayServer([
+      { batch: ['skip', 'skip'] },
+      { batch: ['a', 'skip', 'b'] },
+      { batch: ['c'] },
+    ])
+    open = server.app
+    const response = await fetch(server.url)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe(
+      `${dataFrame('{"text":"a"}')}${dataFrame('{"text":"b"}')}${dataFrame('{"text":"c"}')}${DONE_FRAME}`,
     )
     expect(await server.ended).toBe('completed')
   })

@@ -19,7 +19,8 @@ export type RelayEnd = 'completed' | 'client_aborted' | 'failed'
 
 export interface SseRelay<T> {
   reply: FastifyReply
-  items: AsyncIterable<T>
+  /** The items, in batches as they arrived upstream (one read): a batch leaves in one write. */
+  batches: AsyncIterable<readonly T[]>
   /** The frame for one item, or null to leave it out (e.g. a usage chunk nobody asked for). */
   encode(item: T): string | null
   /** Headers decided once the first item is in hand (processing time, served model). */
@@ -43,13 +44,14 @@ export interface SseRelay<T> {
 /**
  * The one SSE writer. Pulls the first frame before anything is sent, so a failure before it
  * still leaves the route's error handler to answer with a real HTTP status (which clients retry).
- * Then writes the headers, one frame per item with backpressure, and the trailer, and closes.
+ * Then writes the headers, a batch's frames at a time with backpressure, and the trailer, and
+ * closes.
  * A failure after the headers becomes one final error frame (never a silent end). When the
  * client disconnects, `abort` fires so the upstream call is cancelled at once.
  */
 export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
   const res = relay.reply.raw
-  const iterator = relay.items[Symbol.asyncIterator]()
+  const iterator = relay.batches[Symbol.asyncIterator]()
   const onClose = () => {
     if (!res.writableFinished) relay.abort.abort(new Error('client closed the connection'))
   }
@@ -65,7 +67,8 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
         done = true
         break
       }
-      first = relay.encode(next.value)
+      const frames = framesOf(next.value, (item) => relay.encode(item))
+      if (frames !== '') first = frames
     }
   } catch (err) {
     if (relay.abort.signal.aborted) {
@@ -91,8 +94,8 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
     while (!done) {
       const next = await iterator.next()
       if (next.done === true) break
-      const frame = relay.encode(next.value)
-      if (frame !== null && !(await write(res, frame))) break
+      const frames = framesOf(next.value, (item) => relay.encode(item))
+      if (frames !== '' && !(await write(res, frames))) break
     }
   } catch (err) {
     if (relay.abort.signal.aborted || res.destroyed)
@@ -104,6 +107,16 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
     return finish({ ...relay, onClose }, 'client_aborted')
   }
   return finish({ ...relay, onClose }, 'completed', relay.trailer)
+}
+
+/** A batch's frames, concatenated ('' when every item was left out). */
+function framesOf<T>(batch: readonly T[], encode: (item: T) => string | null): string {
+  let frames = ''
+  for (const item of batch) {
+    const frame = encode(item)
+    if (frame !== null) frames += frame
+  }
+  return frames
 }
 
 async function finish<T>(
@@ -130,9 +143,9 @@ async function finish<T>(
 const corked = new WeakSet<ServerResponse>()
 
 /**
- * Write one frame; wait for `drain` when the socket buffer is full. False once the client left.
- * Frames written in the same turn of the event loop (an upstream read usually carries several
- * events) leave in one socket write: the response is corked until the loop's check phase.
+ * Write frames; wait for `drain` when the socket buffer is full. False once the client left.
+ * Writes made in the same turn of the event loop leave in one socket write: the response is
+ * corked until the loop's check phase.
  */
 async function write(res: ServerResponse, frame: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false

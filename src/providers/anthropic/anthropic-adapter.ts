@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { openUpstream, readJsonBody, readSseEvents } from '../call-upstream.js'
+import { openUpstream, readJsonBody, readSseBatches } from '../call-upstream.js'
 import { countTextTokens, estimateChatPromptTokens } from '../count-tokens.js'
 import { meterStream } from '../metered-stream.js'
 import type { ModelInfo } from '../openai-types.js'
@@ -107,7 +107,7 @@ export function createAnthropicAdapter(options: { transport: UpstreamTransport }
         upstreamRequestId: opened.info.requestId,
       })
       return meterStream({
-        source: translateAnthropicStream(readSseEvents(opened), translator),
+        batches: translateAnthropicStream(readSseBatches(opened), translator),
         upstream: opened.info,
         clientWantsUsage,
         ctx,

@@ -1,6 +1,6 @@
 import { classifyStreamError } from '../classify-failure.js'
 import type { ChatChunk, ChatChunkChoice, ChatDelta } from '../openai-types.js'
-import type { SseEvent } from '../sse-decoder.js'
+import { eachUntilFailure, type SseEvent } from '../sse-decoder.js'
 import { toCompletionUsage, type TokenUsage } from '../token-usage.js'
 import { UpstreamBadResponseError } from '../upstream-errors.js'
 import { anthropicErrorInfo } from './anthropic-dialect.js'
@@ -199,11 +199,19 @@ export class AnthropicStreamTranslator {
   }
 }
 
-/** Run the translator over a stream of events. */
+/** Run the translator over a stream of event batches: a batch of chunks per batch of events. */
 export async function* translateAnthropicStream(
-  events: AsyncIterable<SseEvent>,
+  batches: AsyncIterable<readonly SseEvent[]>,
   translator: AnthropicStreamTranslator,
-): AsyncGenerator<ChatChunk> {
-  for await (const event of events) yield* translator.translate(event)
+): AsyncGenerator<ChatChunk[]> {
+  for await (const events of batches) {
+    const chunks: ChatChunk[] = []
+    const failed = eachUntilFailure(events, (event) => {
+      chunks.push(...translator.translate(event))
+      return true
+    })
+    if (chunks.length > 0) yield chunks
+    if (failed !== null) throw failed.error
+  }
   translator.end()
 }

@@ -241,7 +241,7 @@ function stream<Item>(spec: {
   estimatePromptTokens: () => number
 }): UpstreamStream<Item> {
   return meterStream({
-    source: paced(spec.items, spec.call),
+    batches: paced(spec.items, spec.call),
     upstream: spec.call.info,
     clientWantsUsage: spec.clientWantsUsage,
     ctx: spec.call.ctx,
@@ -251,15 +251,15 @@ function stream<Item>(spec: {
   })
 }
 
-/** Hand items over at the configured pace, failing where the settings say. */
-async function* paced<Item>(items: Item[], call: MockCall): AsyncGenerator<Item> {
+/** Hand items over at the configured pace (a batch each), failing where the settings say. */
+async function* paced<Item>(items: Item[], call: MockCall): AsyncGenerator<Item[]> {
   const { settings, ctx } = call
   for (const [index, item] of items.entries()) {
     const failure = failureAt(settings, index)
     if (failure) throw failure
     if (index > 0) await pause(settings.chunkDelayMs, ctx)
     ctx.signal.throwIfAborted()
-    yield item
+    yield [item]
   }
 }
 

@@ -1,7 +1,7 @@
 import { classifyStreamError } from '../classify-failure.js'
 import type { ChatChunk, Completion, ResponseStreamEvent } from '../openai-types.js'
 import { keepRawJson } from '../raw-json.js'
-import type { SseEvent } from '../sse-decoder.js'
+import { eachUntilFailure, type SseEvent } from '../sse-decoder.js'
 import { UpstreamBadResponseError } from '../upstream-errors.js'
 import { openAIErrorInfo } from './openai-dialect.js'
 
@@ -12,46 +12,43 @@ export interface StreamParseContext {
 }
 
 /**
- * OpenAI's data-only SSE chat or completions stream → parsed chunks. An `{"error":…}` event
- * becomes a classified error; invalid JSON an UpstreamBadResponseError. A stream that ends
- * without `[DONE]` is accepted only if every choice it opened got a finish_reason: otherwise it
- * was cut off and must not look like success.
+ * OpenAI's data-only SSE chat or completions stream → parsed chunks, a batch per batch of events
+ * (see `readSseBatches`; a batch left empty is skipped). An `{"error":…}` event becomes a
+ * classified error; invalid JSON an UpstreamBadResponseError. A stream that ends without
+ * `[DONE]` is accepted only if every choice it opened got a finish_reason: otherwise it was cut
+ * off and must not look like success.
  */
 export async function* parseChoiceStream<Chunk extends ChatChunk | Completion>(
-  events: AsyncIterable<SseEvent>,
+  batches: AsyncIterable<readonly SseEvent[]>,
   context: StreamParseContext,
-): AsyncGenerator<Chunk> {
+): AsyncGenerator<Chunk[]> {
   const open = new Set<number>()
   let sawDone = false
   let sawAny = false
-  for await (const event of events) {
+  for await (const events of batches) {
     // Events after [DONE] are ignored, but the body is still read to its end so the
     // connection goes back to the pool instead of being destroyed.
     if (sawDone) continue
-    if (event.data === '[DONE]') {
-      sawDone = true
-      continue
-    }
-    const parsed = parseEventJson(event, context)
-    if (!Array.isArray(parsed.choices)) {
-      // Some servers omit `choices` on the usage chunk.
-      if (parsed.usage === undefined) throw badEvent(context)
-      parsed.choices = []
-    } else {
-      keepRawJson(parsed, event.data)
-    }
-    const chunk = parsed as Chunk
-    // Azure's content-filter annotations arrive as chunks with no choices and no usage: they
-    // carry nothing OpenAI defines, and clients that index `choices[0]` would trip on them.
-    if (chunk.choices.length === 0 && (chunk.usage === undefined || chunk.usage === null)) continue
-    for (const choice of chunk.choices) {
-      if (typeof choice !== 'object' || choice === null) throw badEvent(context)
-      if (choice.finish_reason === null || choice.finish_reason === undefined)
-        open.add(choice.index)
-      else open.delete(choice.index)
-    }
-    sawAny = true
-    yield chunk
+    const chunks: Chunk[] = []
+    const failed = eachUntilFailure(events, (event) => {
+      if (event.data === '[DONE]') {
+        sawDone = true
+        return false
+      }
+      const chunk = parseChoiceChunk<Chunk>(event, context)
+      if (chunk === null) return true
+      for (const choice of chunk.choices) {
+        if (typeof choice !== 'object' || choice === null) throw badEvent(context)
+        if (choice.finish_reason === null || choice.finish_reason === undefined)
+          open.add(choice.index)
+        else open.delete(choice.index)
+      }
+      sawAny = true
+      chunks.push(chunk)
+      return true
+    })
+    if (chunks.length > 0) yield chunks
+    if (failed !== null) throw failed.error
   }
   if (!sawDone && (open.size > 0 || !sawAny)) {
     throw new UpstreamBadResponseError('stream ended before it was complete', {
@@ -60,23 +57,50 @@ export async function* parseChoiceStream<Chunk extends ChatChunk | Completion>(
   }
 }
 
+/** One chat or completions chunk, or null for one that carries nothing OpenAI defines. */
+function parseChoiceChunk<Chunk extends ChatChunk | Completion>(
+  event: SseEvent,
+  context: StreamParseContext,
+): Chunk | null {
+  const parsed = parseEventJson(event, context)
+  if (!Array.isArray(parsed.choices)) {
+    // Some servers omit `choices` on the usage chunk.
+    if (parsed.usage === undefined) throw badEvent(context)
+    parsed.choices = []
+  } else {
+    keepRawJson(parsed, event.data)
+  }
+  const chunk = parsed as Chunk
+  // Azure's content-filter annotations arrive as chunks with no choices and no usage: they
+  // carry nothing OpenAI defines, and clients that index `choices[0]` would trip on them.
+  if (chunk.choices.length === 0 && (chunk.usage === undefined || chunk.usage === null)) return null
+  return chunk
+}
+
 const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed'])
 
 /**
- * The Responses API's named-event stream → parsed events, passed through as they are. An
- * `error` event becomes a classified error; the stream must reach a terminal event.
+ * The Responses API's named-event stream → parsed events, passed through as they are, a batch
+ * per batch of events. An `error` event becomes a classified error; the stream must reach a
+ * terminal event.
  */
 export async function* parseResponseEvents(
-  events: AsyncIterable<SseEvent>,
+  batches: AsyncIterable<readonly SseEvent[]>,
   context: StreamParseContext,
-): AsyncGenerator<ResponseStreamEvent> {
+): AsyncGenerator<ResponseStreamEvent[]> {
   let terminal = false
-  for await (const event of events) {
-    if (terminal || event.data === '[DONE]') continue
-    const parsed = parseEventJson(event, context)
-    if (typeof parsed.type !== 'string') throw badEvent(context)
-    if (TERMINAL_EVENTS.has(parsed.type)) terminal = true
-    yield parsed as ResponseStreamEvent
+  for await (const events of batches) {
+    const parsedEvents: ResponseStreamEvent[] = []
+    const failed = eachUntilFailure(events, (event) => {
+      if (terminal || event.data === '[DONE]') return true
+      const parsed = parseEventJson(event, context)
+      if (typeof parsed.type !== 'string') throw badEvent(context)
+      if (TERMINAL_EVENTS.has(parsed.type)) terminal = true
+      parsedEvents.push(parsed as ResponseStreamEvent)
+      return true
+    })
+    if (parsedEvents.length > 0) yield parsedEvents
+    if (failed !== null) throw failed.error
   }
   if (!terminal) {
     throw new UpstreamBadResponseError('stream ended before it was complete', {

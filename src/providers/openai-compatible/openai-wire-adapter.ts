@@ -1,4 +1,4 @@
-import { openUpstream, readJsonBody, readSseEvents, type OpenedUpstream } from '../call-upstream.js'
+import { openUpstream, readJsonBody, readSseBatches, type OpenedUpstream } from '../call-upstream.js'
 import {
   countTextTokens,
   estimateChatPromptTokens,
@@ -120,7 +120,7 @@ export function createOpenAIWireAdapter(options: {
       const startedAtMs = ctx.clock.nowMs()
       const opened = await post('chat', streamBody(request, ctx), ctx)
       return meterStream({
-        source: parseChoiceStream(readSseEvents(opened), parseContext(opened)),
+        batches: parseChoiceStream(readSseBatches(opened), parseContext(opened)),
         upstream: opened.info,
         clientWantsUsage: request.stream_options?.include_usage === true,
         ctx,
@@ -144,7 +144,7 @@ export function createOpenAIWireAdapter(options: {
       const startedAtMs = ctx.clock.nowMs()
       const opened = await post('completions', streamBody(request, ctx), ctx)
       return meterStream({
-        source: parseChoiceStream<Completion>(readSseEvents(opened), parseContext(opened)),
+        batches: parseChoiceStream<Completion>(readSseBatches(opened), parseContext(opened)),
         upstream: opened.info,
         clientWantsUsage: request.stream_options?.include_usage === true,
         ctx,
@@ -192,7 +192,7 @@ export function createOpenAIWireAdapter(options: {
       const startedAtMs = ctx.clock.nowMs()
       const opened = await post('responses', { ...request, stream: true }, ctx)
       return meterStream({
-        source: parseResponseEvents(readSseEvents(opened), parseContext(opened)),
+        batches: parseResponseEvents(readSseBatches(opened), parseContext(opened)),
         upstream: opened.info,
         // Usage rides in the terminal event the client needs anyway: nothing to strip.
         clientWantsUsage: true,
