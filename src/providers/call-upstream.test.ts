@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { systemClock } from '../lib/clock.js'
-import { readSseBatches, type OpenedUpstream } from './call-upstream.js'
+import { readJsonBody, readSseBatches, type OpenedUpstream } from './call-upstream.js'
 import type { SseEvent } from './sse-decoder.js'
-import { UpstreamUnavailableError } from './upstream-errors.js'
+import { UpstreamBadResponseError, UpstreamUnavailableError } from './upstream-errors.js'
 
 const encoder = new TextEncoder()
 
@@ -45,11 +45,7 @@ async function batchesOf(opened: OpenedUpstream): Promise<SseEvent[][]> {
 
 describe('readSseBatches', () => {
   it('hands over the events of each read together, never an empty batch', async () => {
-    const { opened, destroyed } = openedStream([
-      'data: a\n',
-      '\ndata: b\n\ndata: c\n\ndata: ',
-      'd',
-    ])
+    const { opened, destroyed } = openedStream(['data: a\n', '\ndata: b\n\ndata: c\n\ndata: ', 'd'])
     // The first read completes nothing (its blank line is in the second); the unterminated
     // last event is dispatched when the body ends.
     expect(await batchesOf(opened)).toEqual([[data('a'), data('b'), data('c')], [data('d')]])
@@ -82,5 +78,24 @@ describe('readSseBatches', () => {
     const { opened, destroyed } = openedStream(['data: a\n\n', 'data: b\n\n'])
     for await (const _batch of readSseBatches(opened)) break
     expect(destroyed()).toBe(true)
+  })
+})
+
+describe('readJsonBody', () => {
+  it('reads a body split over several reads, and one read in one piece', async () => {
+    const split = openedStream(['{"id":"a",', '"n":1}'])
+    expect(await readJsonBody(split.opened)).toEqual({ id: 'a', n: 1 })
+    expect(split.destroyed()).toBe(true)
+    expect(await readJsonBody(openedStream(['{"id":"b"}']).opened)).toEqual({ id: 'b' })
+  })
+
+  it('classifies a read error and malformed JSON', async () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    await expect(
+      readJsonBody(openedStream(['{"id"'], { fail: reset }).opened),
+    ).rejects.toBeInstanceOf(UpstreamUnavailableError)
+    await expect(readJsonBody(openedStream(['[1,2]']).opened)).rejects.toBeInstanceOf(
+      UpstreamBadResponseError,
+    )
   })
 })

@@ -116,17 +116,7 @@ export async function* readSseBatches(opened: OpenedUpstream): AsyncGenerator<Ss
   }
 }
 
-async function* classifiedBody(
-  opened: OpenedUpstream,
-  details: UpstreamFailureDetails,
-): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of opened.response.body) yield chunk
-  } catch (err) {
-    throw failure(err, opened.ctx, details)
-  }
-}
-
+/** The whole body, up to `limit` bytes, in one loop over it; read errors are classified. */
 async function readBytes(
   opened: OpenedUpstream,
   limit: number,
@@ -135,15 +125,19 @@ async function readBytes(
   const parts: Uint8Array[] = []
   let size = 0
   try {
-    for await (const chunk of classifiedBody(opened, details)) {
+    for await (const chunk of opened.response.body) {
       size += chunk.byteLength
       if (size > limit) throw new UpstreamBadResponseError('body too large', details)
       parts.push(chunk)
     }
+  } catch (err) {
+    throw failure(err, opened.ctx, details)
   } finally {
     opened.response.destroy()
   }
-  return Buffer.concat(parts)
+  // undici hands out Buffers: a body read in one piece needs no copy.
+  const [only] = parts
+  return parts.length === 1 && Buffer.isBuffer(only) ? only : Buffer.concat(parts)
 }
 
 function parseJsonOrUndefined(bytes: Buffer): unknown {
