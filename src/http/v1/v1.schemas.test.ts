@@ -250,7 +250,7 @@ const ENDPOINTS: {
     cases: [
       {
         field: 'input',
-        valid: ['hello', ['a', ''], [1212, 318], [[1212, 318], [13]], Array(2048).fill('a')],
+        valid: ['hello', ['a', 'b'], [1212, 318], [[1212, 318], [13]], Array(2048).fill('a')],
         // Not nullable; unlike a prompt, every array form has 1 to 2048 items.
         wrongType: [
           null,
@@ -263,7 +263,7 @@ const ENDPOINTS: {
           at('input[1]', [[1212], []]),
         ],
         // The spec's description: the string "cannot be an empty string".
-        outOfRange: ['', [], Array(2049).fill('a'), Array(2049).fill(1)],
+        outOfRange: ['', at('input[1]', ['a', '']), [], Array(2049).fill('a'), Array(2049).fill(1)],
       },
       {
         field: 'dimensions',
@@ -451,6 +451,9 @@ describe('the /v1 body parsers', () => {
     )
     expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: '' }).message).toBe(
       "Invalid value for 'input': expected a non-empty string, or an array of 1 to 2048 strings, integer tokens or arrays of integer tokens, but got an empty string.",
+    )
+    expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: ['a', ''] }).message).toBe(
+      "Invalid value for 'input[1]': expected a non-empty string, but got an empty string.",
     )
     expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [1, 'x'] }).message).toBe(
       "Invalid value for 'input[1]': expected an integer token (as the first item is), but got a string.",

@@ -124,7 +124,7 @@ function kindOfTokenItem(item: unknown): keyof typeof TOKEN_ITEM_KINDS | undefin
 function textOrTokens(options: {
   /** What the whole value may be, for the message. */
   expected: string
-  /** Also refuse the empty string. */
+  /** Also refuse the empty string, alone or as an item. */
   nonEmpty: boolean
   /** Bounds of the outer array. @default no bounds */
   items?: { min: number; max: number }
@@ -155,6 +155,9 @@ function textOrTokens(options: {
             const message = `expected ${TOKEN_ITEM_KINDS[kind]} (as the first item is), but got ${describeInput(item)}.`
             return refuse([i], message, item)
           }
+          // Embeddings: an empty string embeds nothing, inside an array as much as alone.
+          if (nonEmpty && item === '')
+            return refuse([i], 'expected a non-empty string, but got an empty string.', item)
           if (kind !== 'tokens') continue
           const tokens = item as unknown[]
           if (tokens.length === 0)
