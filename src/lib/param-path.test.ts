@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatParamPath } from './param-path.js'
+import { PARAM_KEY_MAX_CHARS, formatParamPath } from './param-path.js'
 
 describe('formatParamPath: param as OpenAI names a nested field', () => {
   it('keeps a top-level name as it is', () => {
@@ -18,5 +18,13 @@ describe('formatParamPath: param as OpenAI names a nested field', () => {
 
   it('keeps a record key that looks like a number a key (logit_bias token IDs)', () => {
     expect(formatParamPath(['logit_bias', '50256'])).toBe('logit_bias.50256')
+  })
+
+  it('cuts a key too long to repeat, and marks the cut', () => {
+    const key = 'k'.repeat(PARAM_KEY_MAX_CHARS + 200)
+    expect(formatParamPath(['metadata', key])).toBe(`metadata.${'k'.repeat(PARAM_KEY_MAX_CHARS)}…`)
+    expect(formatParamPath(['metadata', 'k'.repeat(PARAM_KEY_MAX_CHARS)])).toBe(
+      `metadata.${'k'.repeat(PARAM_KEY_MAX_CHARS)}`,
+    )
   })
 })

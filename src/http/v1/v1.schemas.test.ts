@@ -116,7 +116,7 @@ const metadata: FieldCase = {
   wrongType: ['x', [], at('metadata.team', { team: 5 })],
   outOfRange: [
     at('metadata.team', { team: 'v'.repeat(513) }),
-    at(`metadata.${'k'.repeat(65)}`, { ['k'.repeat(65)]: 'v' }),
+    at(`metadata.${'k'.repeat(64)}…`, { ['k'.repeat(65)]: 'v' }),
     pairs(17),
     pairs(100),
   ],
@@ -444,6 +444,22 @@ describe('the /v1 body parsers', () => {
     )
     expect(refusalOf(parseResponsesRequest, { model: 'm', input: 5 }).message).toBe(
       "Invalid value for 'input': expected a string or an array of input item objects, but got 5.",
+    )
+    const chat = { model: 'm', messages: [{ role: 'user', content: 'Hi.' }] }
+    expect(refusalOf(parseChatRequest, { ...chat, messages: [{ role: '' }] }).message).toBe(
+      "Invalid value for 'messages[0].role': expected a non-empty string, but got an empty string.",
+    )
+    expect(refusalOf(parseChatRequest, { ...chat, messages: [] }).message).toBe(
+      "Invalid value for 'messages': expected a non-empty array of message objects, but got an empty array.",
+    )
+    expect(refusalOf(parseChatRequest, { ...chat, model: '' }).message).toBe(
+      "Invalid value for 'model': expected a non-empty string, but got an empty string.",
+    )
+    // A key is client input: the refusal names it, cut to 64 characters, never echoes it whole.
+    const longKey = refusalOf(parseChatRequest, { ...chat, metadata: { ['k'.repeat(5000)]: 'v' } })
+    expect(longKey.param).toBe(`metadata.${'k'.repeat(64)}…`)
+    expect(longKey.message).toBe(
+      `Invalid value for 'metadata.${'k'.repeat(64)}…': expected keys of at most 64 characters, but got a longer one.`,
     )
     const embeddings = { model: 'e' }
     expect(refusalOf(parseEmbeddingsRequest, { ...embeddings, input: [] }).message).toBe(

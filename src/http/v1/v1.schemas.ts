@@ -199,7 +199,9 @@ const responsesInput = z.union(
 )
 
 const fields = {
-  model: z.string().min(1, 'must be a non-empty string'),
+  model: z
+    .string(expecting('a non-empty string'))
+    .min(1, 'expected a non-empty string, but got an empty string.'),
   stream: boolean.nullable().optional(),
   temperature: numberIn(0, 2).nullable().optional(),
   top_p: numberIn(0, 1).nullable().optional(),
@@ -221,7 +223,13 @@ const fields = {
     .record(
       z.string().max(64),
       z.string(expecting('a string of at most 512 characters')).max(512),
-      expecting('an object of strings (keys up to 64 characters)'),
+      {
+        // zod reports a bad key on the record itself (code invalid_key), with the key in the path.
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? 'expected keys of at most 64 characters, but got a longer one.'
+            : `expected an object of strings (keys up to 64 characters), but got ${describeInput(issue.input)}.`,
+      },
     )
     .refine((pairs) => Object.keys(pairs).length <= METADATA_MAX_PAIRS, {
       error: (issue) =>
@@ -250,11 +258,21 @@ const chatStreamOptions = z
   .nullable()
   .optional()
 
-const chatMessage = z.looseObject({ role: z.string().min(1) })
+const MESSAGES = 'a non-empty array of message objects'
+const chatMessage = z.looseObject(
+  {
+    role: z
+      .string(expecting('a non-empty string'))
+      .min(1, 'expected a non-empty string, but got an empty string.'),
+  },
+  expecting('a message object'),
+)
 
 export const chatRequestSchema = z.looseObject({
   model: fields.model,
-  messages: z.array(chatMessage).min(1),
+  messages: z
+    .array(chatMessage, expecting(MESSAGES))
+    .min(1, `expected ${MESSAGES}, but got an empty array.`),
   stream: fields.stream,
   stream_options: chatStreamOptions,
   temperature: fields.temperature,
