@@ -1,4 +1,9 @@
-import { openUpstream, readJsonBody, readSseBatches, type OpenedUpstream } from '../call-upstream.js'
+import {
+  openUpstream,
+  readJsonBody,
+  readSseBatches,
+  type OpenedUpstream,
+} from '../call-upstream.js'
 import {
   countTextTokens,
   estimateChatPromptTokens,
