@@ -89,28 +89,22 @@ export async function readJsonBody(opened: OpenedUpstream): Promise<Record<strin
 }
 
 /**
- * The SSE events of a 2xx answer, a batch per body read that completed any (see
- * `decodeSseBatches`), in one loop over the body: read errors are classified; leaving the loop
- * early (client abort, consumer stopped, error) destroys the connection.
+ * The SSE events of a 2xx answer, a batch per body read that completed any (never empty), in
+ * one loop over the body: read errors are classified; leaving the loop early (client abort,
+ * consumer stopped, error) destroys the connection.
  */
 export async function* readSseBatches(opened: OpenedUpstream): AsyncGenerator<SseEvent[]> {
   const details = { upstreamStatus: opened.info.status, upstreamRequestId: opened.info.requestId }
   const decoder = new SseDecoder()
   try {
-    const body = opened.response.body[Symbol.asyncIterator]()
-    for (;;) {
-      let read: IteratorResult<Uint8Array>
-      try {
-        read = await body.next()
-      } catch (err) {
-        throw failure(err, opened.ctx, details)
-      }
-      if (read.done === true) break
-      const events = decoder.push(read.value)
+    for await (const bytes of opened.response.body) {
+      const events = decoder.push(bytes)
       if (events.length > 0) yield events
     }
     const last = decoder.end()
     if (last.length > 0) yield last
+  } catch (err) {
+    throw failure(err, opened.ctx, details)
   } finally {
     opened.response.destroy()
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { SseDecoder, type SseEvent } from './sse-decoder.js'
+import { SseDecoder, mapEventBatches, type SseEvent } from './sse-decoder.js'
 
 const encoder = new TextEncoder()
 
@@ -116,5 +116,47 @@ describe('SseDecoder', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('mapEventBatches', () => {
+  async function* batchesOf(batches: SseEvent[][]): AsyncGenerator<SseEvent[]> {
+    for (const batch of batches) yield await Promise.resolve(batch)
+  }
+
+  it('maps each batch, leaves out empty ones, and stops a batch where the step says', async () => {
+    const seen: string[][] = []
+    const mapped = mapEventBatches<string>(
+      batchesOf([
+        [event('a'), event('skip'), event('b')],
+        [event('skip')],
+        [event('c'), event('stop'), event('d')],
+      ]),
+      (e, out) => {
+        if (e.data === 'stop') return false
+        if (e.data !== 'skip') out.push(e.data)
+        return true
+      },
+    )
+    for await (const batch of mapped) seen.push(batch)
+    expect(seen).toEqual([['a', 'b'], ['c']])
+  })
+
+  it('hands over what a batch produced before a failing event, then throws', async () => {
+    const seen: string[][] = []
+    const mapped = mapEventBatches<string>(
+      batchesOf([[event('a'), event('bad'), event('b')], [event('c')]]),
+      (e, out) => {
+        if (e.data === 'bad') throw new Error('malformed')
+        out.push(e.data)
+        return true
+      },
+    )
+    await expect(
+      (async () => {
+        for await (const batch of mapped) seen.push(batch)
+      })(),
+    ).rejects.toThrow('malformed')
+    expect(seen).toEqual([['a']])
   })
 })

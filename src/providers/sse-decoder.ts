@@ -120,18 +120,24 @@ export class SseDecoder {
 }
 
 /**
- * Run `step` over a batch's events until it returns false or throws. A failure is returned,
- * not thrown, so what the batch produced before the bad event still reaches the client first
- * (as it would have one event at a time), and the failure ends the stream after it.
+ * Map a stream of event batches to a stream of item batches: `step` turns one event into items
+ * (pushed to `out`) and returns false to skip the rest of its batch. Empty batches are left out.
+ * When a step throws, the items the batch produced before the bad event still go out first (as
+ * they would have one event at a time), then the failure ends the stream.
  */
-export function eachUntilFailure(
-  events: readonly SseEvent[],
-  step: (event: SseEvent) => boolean,
-): { error: unknown } | null {
-  try {
-    for (const event of events) if (!step(event)) break
-    return null
-  } catch (error) {
-    return { error }
+export async function* mapEventBatches<Item>(
+  batches: AsyncIterable<readonly SseEvent[]>,
+  step: (event: SseEvent, out: Item[]) => boolean,
+): AsyncGenerator<Item[]> {
+  for await (const events of batches) {
+    const out: Item[] = []
+    let failure: { error: unknown } | null = null
+    try {
+      for (const event of events) if (!step(event, out)) break
+    } catch (error) {
+      failure = { error }
+    }
+    if (out.length > 0) yield out
+    if (failure !== null) throw failure.error
   }
 }

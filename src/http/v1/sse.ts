@@ -52,6 +52,7 @@ export interface SseRelay<T> {
 export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
   const res = relay.reply.raw
   const iterator = relay.batches[Symbol.asyncIterator]()
+  const encode = (item: T) => relay.encode(item)
   const onClose = () => {
     if (!res.writableFinished) relay.abort.abort(new Error('client closed the connection'))
   }
@@ -67,7 +68,7 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
         done = true
         break
       }
-      const frames = framesOf(next.value, (item) => relay.encode(item))
+      const frames = framesOf(next.value, encode)
       if (frames !== '') first = frames
     }
   } catch (err) {
@@ -94,7 +95,7 @@ export async function relaySse<T>(relay: SseRelay<T>): Promise<RelayEnd> {
     while (!done) {
       const next = await iterator.next()
       if (next.done === true) break
-      const frames = framesOf(next.value, (item) => relay.encode(item))
+      const frames = framesOf(next.value, encode)
       if (frames !== '' && !(await write(res, frames))) break
     }
   } catch (err) {

@@ -1,6 +1,6 @@
 import { classifyStreamError } from '../classify-failure.js'
 import type { ChatChunk, ChatChunkChoice, ChatDelta } from '../openai-types.js'
-import { eachUntilFailure, type SseEvent } from '../sse-decoder.js'
+import { mapEventBatches, type SseEvent } from '../sse-decoder.js'
 import { toCompletionUsage, type TokenUsage } from '../token-usage.js'
 import { UpstreamBadResponseError } from '../upstream-errors.js'
 import { anthropicErrorInfo } from './anthropic-dialect.js'
@@ -204,14 +204,9 @@ export async function* translateAnthropicStream(
   batches: AsyncIterable<readonly SseEvent[]>,
   translator: AnthropicStreamTranslator,
 ): AsyncGenerator<ChatChunk[]> {
-  for await (const events of batches) {
-    const chunks: ChatChunk[] = []
-    const failed = eachUntilFailure(events, (event) => {
-      chunks.push(...translator.translate(event))
-      return true
-    })
-    if (chunks.length > 0) yield chunks
-    if (failed !== null) throw failed.error
-  }
+  yield* mapEventBatches<ChatChunk>(batches, (event, chunks) => {
+    chunks.push(...translator.translate(event))
+    return true
+  })
   translator.end()
 }

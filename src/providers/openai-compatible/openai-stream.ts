@@ -1,7 +1,7 @@
 import { classifyStreamError } from '../classify-failure.js'
 import type { ChatChunk, Completion, ResponseStreamEvent } from '../openai-types.js'
 import { keepRawJson } from '../raw-json.js'
-import { eachUntilFailure, type SseEvent } from '../sse-decoder.js'
+import { mapEventBatches, type SseEvent } from '../sse-decoder.js'
 import { UpstreamBadResponseError } from '../upstream-errors.js'
 import { openAIErrorInfo } from './openai-dialect.js'
 
@@ -25,31 +25,26 @@ export async function* parseChoiceStream<Chunk extends ChatChunk | Completion>(
   const open = new Set<number>()
   let sawDone = false
   let sawAny = false
-  for await (const events of batches) {
+  yield* mapEventBatches<Chunk>(batches, (event, chunks) => {
     // Events after [DONE] are ignored, but the body is still read to its end so the
     // connection goes back to the pool instead of being destroyed.
-    if (sawDone) continue
-    const chunks: Chunk[] = []
-    const failed = eachUntilFailure(events, (event) => {
-      if (event.data === '[DONE]') {
-        sawDone = true
-        return false
-      }
-      const chunk = parseChoiceChunk<Chunk>(event, context)
-      if (chunk === null) return true
-      for (const choice of chunk.choices) {
-        if (typeof choice !== 'object' || choice === null) throw badEvent(context)
-        if (choice.finish_reason === null || choice.finish_reason === undefined)
-          open.add(choice.index)
-        else open.delete(choice.index)
-      }
-      sawAny = true
-      chunks.push(chunk)
-      return true
-    })
-    if (chunks.length > 0) yield chunks
-    if (failed !== null) throw failed.error
-  }
+    if (sawDone) return false
+    if (event.data === '[DONE]') {
+      sawDone = true
+      return false
+    }
+    const chunk = parseChoiceChunk<Chunk>(event, context)
+    if (chunk === null) return true
+    for (const choice of chunk.choices) {
+      if (typeof choice !== 'object' || choice === null) throw badEvent(context)
+      if (choice.finish_reason === null || choice.finish_reason === undefined)
+        open.add(choice.index)
+      else open.delete(choice.index)
+    }
+    sawAny = true
+    chunks.push(chunk)
+    return true
+  })
   if (!sawDone && (open.size > 0 || !sawAny)) {
     throw new UpstreamBadResponseError('stream ended before it was complete', {
       upstreamRequestId: context.upstreamRequestId,
@@ -89,19 +84,14 @@ export async function* parseResponseEvents(
   context: StreamParseContext,
 ): AsyncGenerator<ResponseStreamEvent[]> {
   let terminal = false
-  for await (const events of batches) {
-    const parsedEvents: ResponseStreamEvent[] = []
-    const failed = eachUntilFailure(events, (event) => {
-      if (terminal || event.data === '[DONE]') return true
-      const parsed = parseEventJson(event, context)
-      if (typeof parsed.type !== 'string') throw badEvent(context)
-      if (TERMINAL_EVENTS.has(parsed.type)) terminal = true
-      parsedEvents.push(parsed as ResponseStreamEvent)
-      return true
-    })
-    if (parsedEvents.length > 0) yield parsedEvents
-    if (failed !== null) throw failed.error
-  }
+  yield* mapEventBatches<ResponseStreamEvent>(batches, (event, parsedEvents) => {
+    if (terminal || event.data === '[DONE]') return true
+    const parsed = parseEventJson(event, context)
+    if (typeof parsed.type !== 'string') throw badEvent(context)
+    if (TERMINAL_EVENTS.has(parsed.type)) terminal = true
+    parsedEvents.push(parsed as ResponseStreamEvent)
+    return true
+  })
   if (!terminal) {
     throw new UpstreamBadResponseError('stream ended before it was complete', {
       upstreamRequestId: context.upstreamRequestId,
