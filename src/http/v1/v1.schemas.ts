@@ -66,6 +66,8 @@ const integerFrom = (min: number) =>
     .min(min)
 const boolean = z.boolean(expecting('a boolean'))
 const string = z.string(expecting('a string'))
+const EMPTY_STRING_REFUSAL = 'expected a non-empty string, but got an empty string.'
+const nonEmptyString = z.string(expecting('a non-empty string')).min(1, EMPTY_STRING_REFUSAL)
 const object = z.looseObject({}, expecting('an object'))
 
 /**
@@ -156,8 +158,7 @@ function textOrTokens(options: {
             return refuse([i], message, item)
           }
           // Embeddings: an empty string embeds nothing, inside an array as much as alone.
-          if (nonEmpty && item === '')
-            return refuse([i], 'expected a non-empty string, but got an empty string.', item)
+          if (nonEmpty && item === '') return refuse([i], EMPTY_STRING_REFUSAL, item)
           if (kind !== 'tokens') continue
           const tokens = item as unknown[]
           if (tokens.length === 0)
@@ -199,9 +200,7 @@ const responsesInput = z.union(
 )
 
 const fields = {
-  model: z
-    .string(expecting('a non-empty string'))
-    .min(1, 'expected a non-empty string, but got an empty string.'),
+  model: nonEmptyString,
   stream: boolean.nullable().optional(),
   temperature: numberIn(0, 2).nullable().optional(),
   top_p: numberIn(0, 1).nullable().optional(),
@@ -261,9 +260,7 @@ const chatStreamOptions = z
 const MESSAGES = 'a non-empty array of message objects'
 const chatMessage = z.looseObject(
   {
-    role: z
-      .string(expecting('a non-empty string'))
-      .min(1, 'expected a non-empty string, but got an empty string.'),
+    role: nonEmptyString,
   },
   expecting('a message object'),
 )
