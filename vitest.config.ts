@@ -18,7 +18,12 @@ export default defineConfig({
         extends: true,
         test: { name: 'integration', include: ['tests/integration/**/*.int.test.ts'] },
       },
-      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'] } },
+      // End-to-end tests spawn several `ferry` processes through tsx (a few seconds each on these
+      // 2-core machines, more when the other suites run beside them), so they get the headroom.
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['tests/e2e/**/*.e2e.test.ts'], testTimeout: 90_000 },
+      },
       // Issue 11: hostile input, broken upstreams, crashes and secret leaks (docs/reliability.md).
       {
         extends: true,
