@@ -10,6 +10,7 @@ import {
   type UpstreamAddressPolicy,
 } from './upstream-address-policy.js'
 import type { UpstreamTimeouts } from './upstream-context.js'
+import { UndiciResponse } from './undici-response.js'
 
 /** One HTTP call to an upstream, already addressed and authenticated by an adapter. */
 export interface UpstreamHttpRequest {
@@ -109,8 +110,6 @@ function guardedConnector(options: {
   }
 }
 
-function ignore(): void {}
-
 /** Upstream URLs seen, split once: a deployment calls a handful (base URL × endpoint). */
 const TARGETS_KEPT = 256
 const targets = new Map<string, { origin: string; path: string }>()
@@ -130,8 +129,10 @@ function targetOf(href: string): { origin: string; path: string } {
 
 /**
  * An undici Pool per upstream origin (and connect timeout, which undici fixes per pool), with
- * keep-alive, whose connector refuses addresses the address policy forbids. Header and body timeouts are per request. Aborting the signal destroys the
- * request's socket: undici cannot reuse a connection whose response was not read to the end.
+ * keep-alive, whose connector refuses addresses the address policy forbids. Header and body
+ * timeouts are per request. Each call is dispatched with its own handler (`UndiciResponse`), not
+ * through `request()`. Aborting the signal destroys the request's socket: undici cannot reuse a
+ * connection whose response was not read to the end.
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UpstreamTransport {
   const pools = new Map<string, Pool>()
@@ -156,26 +157,21 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
 
   return {
     async send(request, { signal, timeouts }) {
+      signal.throwIfAborted()
       const target = targetOf(request.url)
-      const response = await poolFor(target.origin, timeouts.connectMs).request({
-        path: target.path,
-        method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal,
-        headersTimeout: timeouts.headersMs,
-        bodyTimeout: timeouts.bodyIdleMs,
-      })
-      const { body } = response
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        body,
-        destroy: () => {
-          // undici reports the early close as an 'error' event; nobody is listening any more.
-          if (!body.destroyed) body.on('error', ignore).destroy()
+      const response = new UndiciResponse(signal)
+      poolFor(target.origin, timeouts.connectMs).dispatch(
+        {
+          path: target.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: timeouts.headersMs,
+          bodyTimeout: timeouts.bodyIdleMs,
         },
-      }
+        response,
+      )
+      return await response.headers
     },
     async close() {
       const all = [...pools.values()]
