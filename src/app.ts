@@ -105,7 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return payload
   })
   refuseDeepJson(app)
-  registerAccessLog(app, deps.metrics)
+  registerAccessLog(app, { metrics: deps.metrics, logger: deps.logger })
   registerErrorHandlers(app, { bodyLimitBytes: deps.server.bodyLimitBytes, routes })
   registerOpsRoutes(app, { db: deps.db, metrics: deps.metrics })
   void app.register(adminApiPlugin(deps.admin), { prefix: '/admin/v1' })

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createInfoLineWriter } from '../../lib/log-line.js'
+import type { Logger } from '../../lib/logger.js'
 import type { Metrics } from '../../observability/metrics.js'
 
 /**
@@ -12,11 +14,15 @@ export const CLIENT_CLOSED_REQUEST = 499
 const ACCESS_LOGGED = Symbol('ferry.accessLogged')
 type Marked = FastifyRequest & { [ACCESS_LOGGED]?: true }
 
-export function registerAccessLog(app: FastifyInstance, metrics: Metrics): void {
+export function registerAccessLog(
+  app: FastifyInstance,
+  deps: { metrics: Metrics; logger: Logger },
+): void {
+  const { metrics } = deps
   // The access line is built from the closed set of fields below (and accessLogFields, which
-  // hold only IDs, labels, model names and counts), never from a header or a body, so it skips
-  // pino's redaction pass: that pass costs more than the rest of the line.
-  const accessLog = app.log.child({}, { redact: { paths: [] } })
+  // hold only IDs, labels, model names and counts), never from a header or a body, so it needs
+  // none of pino's redaction or serialisers: it is written as one flat JSON object.
+  const accessLine = createInfoLineWriter(deps.logger, 'request completed')
   const writeLine = (request: Marked, reply: FastifyReply, statusCode: number) => {
     if (request[ACCESS_LOGGED]) return
     request[ACCESS_LOGGED] = true
@@ -25,19 +31,16 @@ export function registerAccessLog(app: FastifyInstance, metrics: Metrics): void 
     const seconds = reply.elapsedTime / 1000
     metrics.httpRequests.inc({ method: request.method, route, status })
     metrics.httpRequestDuration.observe({ method: request.method, route, status }, seconds)
-    accessLog.info(
-      {
-        requestId: request.id,
-        method: request.method,
-        path: request.url.split('?', 1)[0],
-        route,
-        status: statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        remoteAddress: request.ip,
-        ...request.accessLogFields,
-      },
-      'request completed',
-    )
+    accessLine({
+      requestId: request.id,
+      method: request.method,
+      path: request.url.split('?', 1)[0]!,
+      route,
+      status: statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      remoteAddress: request.ip,
+      ...request.accessLogFields,
+    })
   }
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     writeLine(request, reply, reply.statusCode)
