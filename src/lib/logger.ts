@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
+import { TurnBatchedDestination } from './turn-batched-destination.js'
 
 /**
  * Paths pino replaces before a line is written. Headers are lower-cased by Node. The access log
@@ -36,10 +37,11 @@ export const REDACTED_LOG_PATHS = [
 export type { Logger }
 
 /**
- * The process logger. Without a destination it writes to stdout asynchronously: lines written
- * while a write is in flight are coalesced into one, so the access log costs no synchronous
- * syscall per request. pino flushes what is buffered when the process exits (and `flushLogger`
- * on a graceful stop); a hard kill can lose the last lines, never a ledger or audit write.
+ * The process logger. Without a destination it writes to stdout asynchronously: the lines of
+ * one event-loop turn are handed over together (TurnBatchedDestination), and lines written while
+ * a write is in flight are coalesced into one, so the access log costs no synchronous syscall
+ * per request. What is buffered is written when the process exits (and by `flushLogger` on a
+ * graceful stop); a hard kill can lose the last lines, never a ledger or audit write.
  */
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(
@@ -50,7 +52,7 @@ export function createLogger(options: { level: string; destination?: Destination
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? new TurnBatchedDestination(pino.destination({ dest: 1, sync: false })),
   )
 }
 
