@@ -97,14 +97,13 @@ describe('SseDecoder', () => {
     ])
   })
 
+  const line = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => `data: ${s.replace(/[\r\n]/g, '')}`),
+    fc.constantFrom('event: message_start', 'event: ping', ': comment', 'id: 1', 'data:', ''),
+    fc.constantFrom('data: ünïcödé ✓ 日本語 🚀', 'data: {"type":"content_block_delta"}'),
+  )
+
   it('gives the same events however the bytes are split (property)', () => {
-    const line = fc.oneof(
-      fc
-        .string({ unit: 'grapheme', maxLength: 12 })
-        .map((s) => `data: ${s.replace(/[\r\n]/g, '')}`),
-      fc.constantFrom('event: message_start', 'event: ping', ': comment', 'id: 1', 'data:', ''),
-      fc.constantFrom('data: ünïcödé ✓ 日本語 🚀', 'data: {"type":"content_block_delta"}'),
-    )
     const eol = fc.constantFrom('\n', '\r\n', '\r')
     const stream = fc
       .array(fc.tuple(line, eol), { maxLength: 30 })
@@ -113,6 +112,18 @@ describe('SseDecoder', () => {
       fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), (text, offsets) => {
         const bytes = encoder.encode(text)
         expect(decodeAll(splitAt(bytes, offsets))).toEqual(decodeAll([bytes]))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('reads LF-only streams (its fast path) exactly as the same stream with CRLF (property)', () => {
+    const lines = fc.array(line, { maxLength: 30 })
+    fc.assert(
+      fc.property(lines, fc.array(fc.nat(), { maxLength: 20 }), (ls, offsets) => {
+        const lf = encoder.encode(ls.map((l) => `${l}\n`).join(''))
+        const crlf = encoder.encode(ls.map((l) => `${l}\r\n`).join(''))
+        expect(decodeAll(splitAt(lf, offsets))).toEqual(decodeAll(splitAt(crlf, offsets)))
       }),
       { numRuns: 500 },
     )

@@ -65,18 +65,27 @@ export class SseDecoder {
       if (buffer.charCodeAt(0) === LF) start = 1
       this.#skipLeadingLf = false
     }
-    for (let i = start; i < buffer.length; i++) {
-      const ch = buffer.charCodeAt(i)
-      if (ch !== LF && ch !== CR) continue
-      this.#processLine(buffer.slice(start, i), events)
-      if (ch === CR) {
-        if (i + 1 < buffer.length) {
-          if (buffer.charCodeAt(i + 1) === LF) i++
-        } else {
-          this.#skipLeadingLf = true
-        }
+    if (buffer.indexOf('\r', start) === -1) {
+      // Lines ended by LF alone (every upstream seen so far): found by native search, not by a
+      // loop over every character, which showed in stream profiles.
+      for (let at = buffer.indexOf('\n', start); at !== -1; at = buffer.indexOf('\n', start)) {
+        this.#processLine(buffer.slice(start, at), events)
+        start = at + 1
       }
-      start = i + 1
+    } else {
+      for (let i = start; i < buffer.length; i++) {
+        const ch = buffer.charCodeAt(i)
+        if (ch !== LF && ch !== CR) continue
+        this.#processLine(buffer.slice(start, i), events)
+        if (ch === CR) {
+          if (i + 1 < buffer.length) {
+            if (buffer.charCodeAt(i + 1) === LF) i++
+          } else {
+            this.#skipLeadingLf = true
+          }
+        }
+        start = i + 1
+      }
     }
     this.#buffer = start === 0 ? buffer : buffer.slice(start)
     return events
