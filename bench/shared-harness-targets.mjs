@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { withGatewayNodeFlags } from '../dist/cli/gateway-node-flags.js'
 
 const harness = resolve(process.argv[2] ?? '.')
 const repo = resolve(import.meta.dirname, '..')
@@ -61,7 +62,8 @@ writeFileSync(
     ...['FERRY_DATA_DIR', 'FERRY_MASTER_KEY', 'FERRY_CONFIG', 'BENCH_UPSTREAM_KEY'].map(
       (name) => `export ${name}=${quoted(env[name])}`,
     ),
-    `exec ${quoted(process.execPath)} ${quoted(ferry)} start > ${quoted(join(dir, 'ferry.log'))} 2>&1`,
+    // With the V8 flags `npm start` gives the gateway (src/cli/gateway-node-flags.ts).
+    `exec ${[process.execPath, ...withGatewayNodeFlags([], undefined), ferry].map(quoted).join(' ')} start > ${quoted(join(dir, 'ferry.log'))} 2>&1`,
     '',
   ].join('\n'),
   { mode: 0o755 },

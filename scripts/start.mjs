@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const entry = join(root, 'dist', 'cli', 'ferry.js')
@@ -35,7 +35,11 @@ if (
   if (built.status !== 0) process.exit(built.status ?? 1)
 }
 if (buildOnly) process.exit(0)
+// The gateway's V8 flags (src/cli/gateway-node-flags.ts) can only be given at start-up.
+const flagsModule = pathToFileURL(join(root, 'dist', 'cli', 'gateway-node-flags.js')).href
+const { withGatewayNodeFlags } = await import(flagsModule)
+const flags = withGatewayNodeFlags(process.execArgv)
 // Forward stop signals so `npm start` drains gracefully like `ferry start` does.
-const child = spawn(process.execPath, [entry, 'start', ...args], { stdio: 'inherit' })
+const child = spawn(process.execPath, [...flags, entry, 'start', ...args], { stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))

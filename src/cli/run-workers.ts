@@ -3,6 +3,7 @@ import type { Config } from '../config/config.schema.js'
 import { ConfigError } from '../lib/errors.js'
 import { createLogger, flushLogger } from '../lib/logger.js'
 import { loadOrCreateMasterKey } from '../secrets/master-key.js'
+import { withGatewayNodeFlags } from './gateway-node-flags.js'
 
 /**
  * Why `--workers N` (N > 1) cannot run with this config, or null when it can. Every worker is a
@@ -34,6 +35,7 @@ export async function runWorkers(config: Config, workers: number): Promise<void>
   let stopping = false
   const listening = new Set<number>()
 
+  cluster.setupPrimary({ execArgv: withGatewayNodeFlags(process.execArgv) })
   const fork = (): Worker => cluster.fork()
   cluster.on('listening', (worker) => listening.add(worker.id))
   cluster.on('exit', (worker, code, signal) => {
