@@ -6,7 +6,6 @@
 import { dirname } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { systemClock } from '../lib/clock.js'
-import { createInFlight } from '../lib/in-flight.js'
 import { createDb } from '../storage/index.js'
 import { enqueueUsageEvents } from '../usage/index.js'
 import { commitRecords } from './settlement-writer.js'
@@ -25,6 +24,8 @@ const database = createDb({
   sqliteBusyTimeoutMs: data.busyTimeoutMs,
   // 32 MiB: the ledger's and usage events' indexes stay in memory much longer than with 2 MiB.
   sqliteCacheKiB: 32 * 1024,
+  // This thread may block on the disk: its COMMIT flushes the WAL (settlement-thread.ts).
+  sqliteCommitFlush: 'inline',
 })
 port.postMessage({ kind: 'ready' } satisfies ThreadReply)
 const deps = {
@@ -40,7 +41,7 @@ const deps = {
 }
 
 // One transaction at a time, in the order sent (the event loop's group commit may send the next
-// batch before this one has committed: it waits here). Its flush runs while the next one commits.
+// batch before this one is durable: it waits here).
 let queue = Promise.resolve()
 port.on('message', (message: ThreadRequest) => {
   queue = queue.then(() => handle(message))
@@ -48,35 +49,24 @@ port.on('message', (message: ThreadRequest) => {
 
 async function handle(message: ThreadRequest): Promise<void> {
   if (message.kind === 'close') {
-    await flushing.drain()
     await database.close()
     port.close()
     return
   }
   const { id } = message
-  let durable: Promise<void>
   try {
     const committed = await commitRecords(deps, message.records)
-    durable = committed.durable
+    // Already settled with an inline flush: the COMMIT was durable when it returned.
+    await committed.durable
     port.postMessage({
       id,
-      kind: 'committed',
+      kind: 'durable',
       results: [...committed.results],
     } satisfies ThreadReply)
   } catch (err) {
     port.postMessage({ id, kind: 'failed', error: threadError(err) } satisfies ThreadReply)
-    return
   }
-  void flushing.track(
-    durable.then(
-      () => port.postMessage({ id, kind: 'durable' } satisfies ThreadReply),
-      (err: unknown) =>
-        port.postMessage({ id, kind: 'failed', error: threadError(err) } satisfies ThreadReply),
-    ),
-  )
 }
-
-const flushing = createInFlight()
 
 function threadError(err: unknown): ThreadError {
   const { name, message, code } = err as { name?: unknown; message?: unknown; code?: unknown }

@@ -32,6 +32,14 @@ export interface CreateDbOptions {
    * so no COMMIT on the event loop copies pages or fsyncs the database file.
    */
   sqliteCheckpoints?: 'automatic' | 'thread'
+  /**
+   * SQLite only: how `runCommittedTransaction` makes a commit durable. `deferred` (default, for
+   * the event loop): COMMIT writes the WAL without flushing it, and an fdatasync on libuv's
+   * pool flushes it while the loop goes on (flushed-transaction.ts). `inline`: COMMIT flushes
+   * the WAL itself (`synchronous = FULL`), blocking its thread, for a thread that may block (the
+   * settlement thread), which then needs no hop to the pool and back.
+   */
+  sqliteCommitFlush?: 'deferred' | 'inline'
   /** The checkpoint thread failed (automatic checkpoints are back on): for the log. */
   onCheckpointThreadFailure?: (err: unknown) => void
 }
@@ -74,7 +82,11 @@ function createSqliteDb(path: string, options: CreateDbOptions): DatabaseHandle 
     options.sqliteCheckpoints === 'thread' && path !== ':memory:'
       ? checkpointInThread(sqlite, path, options.onCheckpointThreadFailure)
       : null
-  const forgetFile = rememberSqliteFile(db, path, checkpointer?.committed)
+  // Inline: not remembered, so a committed transaction is a plain one, durable at COMMIT.
+  const forgetFile =
+    options.sqliteCommitFlush === 'inline'
+      ? () => Promise.resolve()
+      : rememberSqliteFile(db, path, checkpointer?.committed)
   return {
     db,
     dialect: 'sqlite',

@@ -43,8 +43,9 @@ export function rememberSqliteFile(
  * of a batch waits for `durable` before its last byte, so durability is kept, and the process
  * serves other requests (and commits the next batch) while the disk works.
  *
- * PostgreSQL (and an in-memory SQLite database): a plain transaction, durable at commit; the
- * server flushes its WAL before COMMIT answers, and this process only awaits a socket.
+ * PostgreSQL (and an in-memory SQLite database, or a file opened with `sqliteCommitFlush:
+ * 'inline'`): a plain transaction, durable at commit; the server (or SQLite at `synchronous =
+ * FULL`) flushes its WAL before COMMIT returns.
  *
  * SQLite: better-sqlite3 is synchronous, and at Ferry's `synchronous = FULL` its COMMIT calls
  * fsync on the event loop (3–5 ms on a VM disk, every request of the process frozen). Here the

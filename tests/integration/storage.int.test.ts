@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { ConfigSchema } from '../../src/config/config.schema.js'
 import { MasterKeyMismatchError, startGateway } from '../../src/main.js'
 import {
+  createDb,
   findPendingMigrations,
   insertSettingIfAbsent,
   migrateToLatest,
@@ -90,6 +91,46 @@ for (const dialect of testDialects()) {
       const rows = await sql<{ v: number | bigint }>`select v from flush_probe`.execute(testDb.db)
       expect(rows.rows.map((r) => Number(r.v))).toEqual([1])
     })
+
+    it.runIf(dialect === 'sqlite')(
+      'commits at FULL inside the transaction on a connection that flushes inline (the settlement thread’s)',
+      async () => {
+        await sql`create table inline_probe (v integer not null)`.execute(testDb.db)
+        const inline = createDb({
+          url: testDb.url,
+          dataDir: testDb.dataDir,
+          sqliteCommitFlush: 'inline',
+        })
+        try {
+          const inside: number[] = []
+          const { result, durable } = await runCommittedTransaction(inline.db, async (trx) => {
+            await sql`insert into inline_probe (v) values (7)`.execute(trx)
+            inside.push(
+              Number(
+                (await sql<{ synchronous: bigint }>`pragma synchronous`.execute(trx)).rows[0]!
+                  .synchronous,
+              ),
+            )
+            return 'done'
+          })
+          // COMMIT at FULL returned only once the WAL was on disk: nothing is left to wait for.
+          let settled = false
+          void durable.then(() => (settled = true))
+          await Promise.resolve()
+          expect({ result, inside, settled }).toEqual({
+            result: 'done',
+            inside: [2],
+            settled: true,
+          })
+          const rows = await sql<{ v: number | bigint }>`select v from inline_probe`.execute(
+            testDb.db,
+          )
+          expect(rows.rows.map((r) => Number(r.v))).toEqual([7])
+        } finally {
+          await inline.close()
+        }
+      },
+    )
 
     it('commits transactions while an earlier one flushes, each durable once its own flush is done', async () => {
       await sql`create table overlap_probe (v integer not null)`.execute(testDb.db)
