@@ -129,34 +129,6 @@ describe('group commit, a batch answered wrongly', () => {
   })
 })
 
-describe('group commit, several batches in flight', () => {
-  it('hands the next batch over before the first committed, never more than maxInFlight, in order', async () => {
-    const started: number[][] = []
-    let open = 0
-    let maxOpen = 0
-    const gc = createGroupCommit<number, number>({
-      maxBatch: 5,
-      maxDelayMs: 0,
-      maxInFlight: 2,
-      commit: async (items) => {
-        started.push([...items])
-        open += 1
-        maxOpen = Math.max(maxOpen, open)
-        await new Promise((r) => setTimeout(r, 5))
-        open -= 1
-        return [...items]
-      },
-    })
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => gc.submit(i)))
-    expect(results).toEqual(Array.from({ length: 30 }, (_, i) => i))
-    expect(maxOpen).toBe(2)
-    // Batches are handed over in submission order.
-    expect(started.flat()).toEqual(Array.from({ length: 30 }, (_, i) => i))
-    await gc.flush()
-    expect(gc.pending()).toBe(0)
-  })
-})
-
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 2))
   if (!condition()) throw new Error('condition never held')

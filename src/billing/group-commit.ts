@@ -4,8 +4,8 @@ import { createInFlight } from '../lib/in-flight.js'
  * Group commit: callers submit items one by one; items are written in batches (one transaction
  * per batch, every `maxDelayMs` or as soon as `maxBatch` are waiting), and each caller's promise
  * settles only when its batch is durable, or rejects with the batch's error. One transaction is
- * in flight at a time (see `maxInFlight`); the next batch gathers meanwhile, so batches grow under
- * load by themselves.
+ * in flight at a time; the next batch gathers meanwhile, so batches grow under load by
+ * themselves.
  *
  * A commit may answer in two steps (`CommittedBatch`): the transaction has committed, and its
  * flush to disk is still running. The next batch's transaction then starts at once instead of
@@ -46,18 +46,9 @@ export function createGroupCommit<TItem, TResult>(options: {
    * while one commits. @default 2
    */
   maxDelayMs?: number
-  /**
-   * Batches handed to `commit` before the first of them has committed. 1 (the default): the
-   * next batch gathers while one commits. More only for a `commit` that itself runs the batches
-   * one after another in the order given (the settlement thread's queue), so that it never
-   * waits for the next batch to be handed over.
-   * @default 1
-   */
-  maxInFlight?: number
 }): GroupCommit<TItem, TResult> {
   const maxBatch = options.maxBatch ?? 128
   const maxDelayMs = options.maxDelayMs ?? 2
-  const maxInFlight = options.maxInFlight ?? 1
   let queue: Waiting<TItem, TResult>[] = []
   /** Batches handed to `commit` and not yet committed. */
   const committing = new Set<Promise<void>>()
@@ -68,7 +59,7 @@ export function createGroupCommit<TItem, TResult>(options: {
   let timer: { cancel(): void } | null = null
 
   function schedule(): void {
-    if (committing.size >= maxInFlight || timer) return
+    if (committing.size > 0 || timer) return
     if (queue.length >= maxBatch) {
       start()
       return
@@ -89,7 +80,7 @@ export function createGroupCommit<TItem, TResult>(options: {
   }
 
   function start(): void {
-    if (committing.size >= maxInFlight || queue.length === 0) return
+    if (committing.size > 0 || queue.length === 0) return
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
     inFlightCount += batch.length

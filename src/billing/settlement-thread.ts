@@ -145,9 +145,9 @@ export function startSettlementThread(options: SettlementThreadOptions): Settlem
   const writer = createGroupCommit<RequestRecord, LedgerEntry | null>({
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     ...(options.maxDelayMs !== undefined ? { maxDelayMs: options.maxDelayMs } : {}),
-    // The thread runs batches in the order sent: one queued behind the one it commits means it
-    // never waits for the event loop to hand it the next.
-    maxInFlight: 2,
+    // One batch at a time: the next gathers on the event loop until this one is durable, then
+    // goes over in one message. (Two in flight measured ~5% fewer requests per second: smaller
+    // batches, a message and a wake-up more for the same settlements.)
     commit: (records) => (failure === null ? call(records) : options.fallback(records)),
   })
 

@@ -40,8 +40,8 @@ const deps = {
     : {}),
 }
 
-// One transaction at a time, in the order sent (the event loop's group commit may send the next
-// batch before this one is durable: it waits here).
+// One transaction at a time, in the order sent (the event loop sends the next batch once this
+// one is answered; a close sent meanwhile waits here for it).
 let queue = Promise.resolve()
 port.on('message', (message: ThreadRequest) => {
   queue = queue.then(() => handle(message))
