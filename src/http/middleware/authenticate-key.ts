@@ -4,6 +4,7 @@ import {
   type AuthenticatedKey,
   type KeyAuthenticator,
 } from '../../keys/index.js'
+import { addAccessLogFields } from './access-log.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,11 +39,7 @@ export function registerKeyAuthentication(
     request.customerKey = key
     // The access line names the organization and key; other lines of this request carry its
     // requestId, which joins them. A child logger per request would cost more than both.
-    request.accessLogFields = {
-      ...request.accessLogFields,
-      organizationId: key.organizationId,
-      keyLabel: key.label,
-    }
+    addAccessLogFields(request, { organizationId: key.organizationId, keyLabel: key.label })
   })
 }
 

@@ -3,6 +3,7 @@ import type { SettlementOutcome } from '../../billing/index.js'
 import type { MeteredEnd, MeteredRequest } from '../../gateway/index.js'
 import type { PlannedTarget } from '../../routing/index.js'
 import type { UsageDraft } from '../../usage/index.js'
+import { addAccessLogFields } from '../middleware/access-log.js'
 
 export const CLIENT_CLOSED = 'client closed the connection'
 
@@ -57,14 +58,13 @@ export function meterSettler(
     done = true
     try {
       const { costMicros, entry } = await metered.settle(end, usage)
-      request.accessLogFields = {
-        ...request.accessLogFields,
+      addAccessLogFields(request, {
         settlementOutcome: outcomeOf(end) ?? end.outcome,
         // What was held at the end (a stream's windows included).
         heldMicros: metered.heldMicros.toString(),
         costMicros: costMicros === null ? null : costMicros.toString(),
         ledgerEntryId: entry?.entryId ?? null,
-      }
+      })
     } catch (err) {
       request.log.error({ err }, 'settlement failed')
       throw err

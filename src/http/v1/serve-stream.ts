@@ -10,6 +10,7 @@ import { servedModelOf, usageLogFields } from '../../gateway/index.js'
 import type { UpstreamStream } from '../../providers/index.js'
 import type { PlannedTarget, RoutingOutcome } from '../../routing/index.js'
 import type { UsageDraft } from '../../usage/index.js'
+import { addAccessLogFields } from '../middleware/access-log.js'
 import { toOpenAIError } from '../openai-error.js'
 import { CLIENT_CLOSED, failedEnd, outcomeOf } from './request-ends.js'
 import type { UpstreamCallDeps, UpstreamEndpoint } from './serve-upstream-call.js'
@@ -81,15 +82,14 @@ export async function serveStream<TBody extends { model: string }, TBodyOut, TIt
       const outcome = stream.outcome()
       const streamOutcome = end === 'client_aborted' ? 'client_aborted' : outcome.status
       run.settle(outcome.usage.promptTokens + outcome.usage.completionTokens)
-      request.accessLogFields = {
-        ...request.accessLogFields,
+      addAccessLogFields(request, {
         ...usageLogFields({
           usage: outcome.usage,
           usageSource: outcome.usageSource,
           streamOutcome,
         }),
         chunksDelivered: outcome.chunksDelivered,
-      }
+      })
       const money = streamEnd(end, { usage: outcome.usage, target, outcome })
       // Before the headers the error handler answers with the failure's status; after them
       // the client got a 200 whose stream says how it ended.

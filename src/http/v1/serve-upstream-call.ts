@@ -32,6 +32,7 @@ import type {
 } from '../../providers/index.js'
 import type { RateLimiter } from '../../rate-limits/index.js'
 import { FERRY_HEADERS } from '../headers.js'
+import { addAccessLogFields } from '../middleware/access-log.js'
 import { customerKeyOf } from '../middleware/authenticate-key.js'
 import { enforceRateLimits, settleRateLimitTokens } from './enforce-rate-limits.js'
 import { clientLeft, CLIENT_CLOSED, failedEnd, meterSettler, outcomeOf } from './request-ends.js'
@@ -160,11 +161,10 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
   let call = planFor(deps.budgetStateOf?.(key) ?? 'ok')
   // Said on every answer from here on, errors included: support can always name the version.
   void reply.header(FERRY_HEADERS.routePolicyVersion, call.plan.version)
-  request.accessLogFields = {
-    ...request.accessLogFields,
+  addAccessLogFields(request, {
     modelRequested: call.requestedModel,
     routePolicyVersion: call.plan.version,
-  }
+  })
   trace.modelRequested = call.requestedModel
   trace.routePolicyVersion = call.plan.version
   trace.routePolicyScope = call.plan.policyScope
@@ -212,15 +212,14 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
       priceVersion: metered.priceVersion,
       heldMicros: metered.heldMicros,
     }
-    request.accessLogFields = {
-      ...request.accessLogFields,
+    addAccessLogFields(request, {
       budgetDecision: metered.decision.decision,
       budgetReason: metered.decision.reason,
       budgetPolicyVersion: metered.decision.policyVersion,
       priceTableVersion: metered.priceVersion,
       heldMicros: metered.heldMicros.toString(),
       ...(metered.holdMs !== null ? { holdMs: Math.round(metered.holdMs * 1000) / 1000 } : {}),
-    }
+    })
   }
   const settleMoney = meterSettler(metered, request)
   /** The usage event, written with the settlement (what was held is read at the end). */
@@ -275,7 +274,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
       served: result.ok ? result.target : null,
     })
     request.routingOutcome = outcome
-    request.accessLogFields = { ...request.accessLogFields, ...routingLogFields(outcome) }
+    addAccessLogFields(request, routingLogFields(outcome))
     if (outcome.fallbackReason !== null || result.attempts.length > 1)
       request.log.warn(
         { routing: { ...routingLogFields(outcome), attempts: outcome.attempts } },
@@ -307,7 +306,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
       const { value, target } = result
       const tokens = value.usage.promptTokens + value.usage.completionTokens
       settle(tokens)
-      request.accessLogFields = { ...request.accessLogFields, ...usageLogFields(value) }
+      addAccessLogFields(request, usageLogFields(value))
       // The answer leaves only once its charge and usage event are durable.
       await settleMoney(
         { outcome: 'completed', usage: value.usage, target },
