@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Selectable } from 'kysely'
-import { dialectOf, type Db } from '../storage/index.js'
+import { dialectOf, insertRows, type Db } from '../storage/index.js'
 import type {
   BillingApprovalsTable,
   LedgerAccountsTable,
@@ -137,13 +137,8 @@ export async function updateAccountRow(
 }
 
 export async function insertEntries(db: Db, rows: readonly Insertable<LedgerEntriesTable>[]) {
-  if (rows.length === 0) return
   // Stay well under SQLite's bound-parameter limit (32766) and PostgreSQL's (65535).
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('ledger_entries')
-      .values(rows.slice(i, i + 500))
-      .execute()
+  await insertRows(db, { into: 'ledger_entries', rows, maxRowsPerStatement: 500 })
 }
 
 export function findEntryRow(db: Db, entryId: string): Promise<LedgerEntryRow | undefined> {

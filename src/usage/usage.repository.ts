@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely'
-import type { Database, Db } from '../storage/index.js'
+import { insertRows, type Database, type Db } from '../storage/index.js'
 import { rowToUsageEvent, type UsageEvent } from './usage-event.js'
 import type {
   ScopeUsage,
@@ -13,14 +13,9 @@ import type { UsageEventsTable } from './usage.table.js'
 
 /** Insert usage rows (inside the settlement's transaction). */
 export async function insertUsageEvents(db: Db, rows: readonly UsageEventsTable[]): Promise<void> {
-  if (rows.length === 0) return
   // SQLite allows 32,766 bound variables per statement; 44 columns a row keeps a chunk of 200
   // well under it (PostgreSQL's limit, 65,535, is higher).
-  for (let i = 0; i < rows.length; i += 200)
-    await db
-      .insertInto('usage_events')
-      .values(rows.slice(i, i + 200))
-      .execute()
+  await insertRows(db, { into: 'usage_events', rows, maxRowsPerStatement: 200 })
 }
 
 /**

@@ -5,6 +5,7 @@ import { MasterKeyMismatchError, startGateway } from '../../src/main.js'
 import {
   createDb,
   findPendingMigrations,
+  insertRows,
   insertSettingIfAbsent,
   migrateToLatest,
   runCommittedTransaction,
@@ -157,6 +158,53 @@ for (const dialect of testDialects()) {
       await expect(failed).rejects.toThrow('boom')
     })
 
+    it('inserts rows with kept multi-row statements, each value in its own column', async () => {
+      // Keys in another order than the table's columns, and chunks of 2: a misplaced value or a
+      // reused text of the wrong row count would show.
+      const rows = Array.from({ length: 5 }, (_, i) => ({
+        updated_at: `t${i}`,
+        value: `v${i}`,
+        name: `insert_rows_${i}`,
+      }))
+      await insertRows(testDb.db, { into: 'settings', rows, maxRowsPerStatement: 2 })
+      await insertRows(testDb.db, {
+        into: 'settings',
+        rows: rows.slice(0, 3).map(renamed('again')),
+        maxRowsPerStatement: 2,
+      })
+      // Rows whose keys differ in order go through Kysely's builder.
+      await insertRows(testDb.db, {
+        into: 'settings',
+        rows: [
+          { name: 'insert_rows_mixed_a', value: 'a', updated_at: 'ta' },
+          { value: 'b', name: 'insert_rows_mixed_b', updated_at: 'tb' },
+        ],
+        maxRowsPerStatement: 10,
+      })
+      const stored = await testDb.db
+        .selectFrom('settings')
+        .select(['name', 'value', 'updated_at'])
+        .where('name', 'like', 'insert_rows_%')
+        .execute()
+      expect(stored.sort(byName)).toEqual(
+        [
+          ...rows,
+          ...rows.slice(0, 3).map(renamed('again')),
+          { name: 'insert_rows_mixed_a', value: 'a', updated_at: 'ta' },
+          { name: 'insert_rows_mixed_b', value: 'b', updated_at: 'tb' },
+        ]
+          .map((r) => ({ name: r.name, value: r.value, updated_at: r.updated_at }))
+          .sort(byName),
+      )
+      await expect(
+        insertRows(testDb.db, {
+          into: 'settings',
+          rows: [{ name: 'insert_rows_0', value: 'x', updated_at: 'x' }],
+          maxRowsPerStatement: 2,
+        }),
+      ).rejects.toThrow()
+    })
+
     it('is ready on /readyz', async () => {
       const { app } = buildTestApp({ db: testDb.db })
       const res = await app.inject({ url: '/readyz' })
@@ -212,3 +260,10 @@ for (const dialect of testDialects()) {
     })
   })
 }
+
+const renamed =
+  (suffix: string) =>
+  <T extends { name: string }>(row: T): T => ({ ...row, name: `${row.name}_${suffix}` })
+
+const byName = (a: { name: string }, b: { name: string }) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0
