@@ -5,6 +5,7 @@ import {
   firstHeader,
   type UpstreamErrorInfo,
 } from './classify-failure.js'
+import { keepRawBody } from './raw-json.js'
 import type { UpstreamInfo } from './provider-adapter.js'
 import { SseDecoder, type SseEvent } from './sse-decoder.js'
 import type {
@@ -81,10 +82,11 @@ export async function openUpstream(
 /** Read a 2xx answer as a JSON object; anything else is an UpstreamBadResponseError. */
 export async function readJsonBody(opened: OpenedUpstream): Promise<Record<string, unknown>> {
   const details = { upstreamStatus: opened.info.status, upstreamRequestId: opened.info.requestId }
-  const bytes = await readBytes(opened, MAX_JSON_BODY_BYTES, details)
-  const parsed = parseJsonOrUndefined(bytes)
+  const text = (await readBytes(opened, MAX_JSON_BODY_BYTES, details)).toString('utf8')
+  const parsed = parseJsonTextOrUndefined(text)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UpstreamBadResponseError('malformed JSON', details)
+  keepRawBody(parsed, text)
   return parsed as Record<string, unknown>
 }
 
@@ -135,8 +137,12 @@ async function readBytes(
 }
 
 function parseJsonOrUndefined(bytes: Buffer): unknown {
+  return parseJsonTextOrUndefined(bytes.toString('utf8'))
+}
+
+function parseJsonTextOrUndefined(text: string): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8')) as unknown
+    return JSON.parse(text) as unknown
   } catch {
     return undefined
   }

@@ -19,7 +19,7 @@ export type {
   UpstreamStream,
 } from './provider-adapter.js'
 export { isUsageOnlyChunk } from './provider-adapter.js'
-export { keepRawJson, rawJsonOf } from './raw-json.js'
+export { keepRawBody, keepRawJson, rawBodyOf, rawJsonOf } from './raw-json.js'
 export type * from './openai-types.js'
 export {
   DEFAULT_UPSTREAM_TIMEOUTS,

@@ -19,3 +19,21 @@ export function keepRawJson(value: object, text: string): void {
 export function rawJsonOf(value: object): string | undefined {
   return (value as WithRawJson)[RAW_JSON]
 }
+
+/**
+ * The exact text of upstream JSON answers (non-streamed), by the value parsed from it: an answer
+ * that needs no rewriting is sent to the client as the upstream wrote it instead of being
+ * serialized again. Keyed by identity, so a copy (a spread, a translation) never carries it; the
+ * one in-place change the gateway makes, naming the served model, is checked before it is used.
+ */
+const rawBodies = new WeakMap<object, string>()
+
+/** Remember `text` as the JSON text `value` was parsed from. */
+export function keepRawBody(value: object, text: string): void {
+  rawBodies.set(value, text)
+}
+
+/** The text `value` was parsed from, or undefined. */
+export function rawBodyOf(value: object): string | undefined {
+  return rawBodies.get(value)
+}

@@ -23,12 +23,13 @@ import {
   type RoutingOutcome,
 } from '../../routing/index.js'
 import type { Clock } from '../../lib/clock.js'
-import type {
-  ProviderAdapter,
-  ProviderRegistry,
-  UpstreamContext,
-  UpstreamResult,
-  UpstreamStream,
+import {
+  rawBodyOf,
+  type ProviderAdapter,
+  type ProviderRegistry,
+  type UpstreamContext,
+  type UpstreamResult,
+  type UpstreamStream,
 } from '../../providers/index.js'
 import type { RateLimiter } from '../../rate-limits/index.js'
 import { FERRY_HEADERS } from '../headers.js'
@@ -107,7 +108,7 @@ export async function serveUpstreamCall<TBody extends { model: string }, TBodyOu
   deps: UpstreamCallDeps,
   spec: UpstreamEndpoint<TBody, TBodyOut, TItem>,
   http: { request: FastifyRequest; reply: FastifyReply },
-): Promise<TBodyOut | undefined> {
+): Promise<TBodyOut | string | undefined> {
   const trace = usageTraceOf(http.request, deps.clock.nowMs())
   trace.endpoint = spec.endpoint
   try {
@@ -134,7 +135,7 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
   deps: UpstreamCallDeps,
   spec: UpstreamEndpoint<TBody, TBodyOut, TItem>,
   http: { request: FastifyRequest; reply: FastifyReply; trace: UsageTrace },
-): Promise<TBodyOut | undefined> {
+): Promise<TBodyOut | string | undefined> {
   const { request, reply, trace } = http
   const key = customerKeyOf(request)
   const body = spec.parse(request.body)
@@ -319,11 +320,13 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
         }),
       )
       const out = value.body as TBodyOut & { model?: unknown }
-      if (typeof out === 'object' && out !== null && 'model' in out)
-        out.model = servedModelOf(out.model, target.model)
+      const raw = namesServedModel(out, target.model) ? rawBodyOf(out) : undefined
       capture(out)
       void reply.headers(servedHeaders(target))
-      return out
+      if (raw === undefined) return out
+      // As the upstream wrote it: nothing in it changes, so it is not serialized again.
+      void reply.type('application/json; charset=utf-8')
+      return raw
     } catch (err) {
       settle(0)
       await settleMoney(
@@ -360,6 +363,18 @@ async function serveTraced<TBody extends { model: string }, TBodyOut, TItem>(
     record,
     failure,
   })
+}
+
+/**
+ * Name the model that served in a JSON answer, in place; true when the answer already did (or
+ * has no `model` to name), so its upstream text can be sent unchanged.
+ */
+function namesServedModel(out: unknown, upstreamModel: string): boolean {
+  if (typeof out !== 'object' || out === null || !('model' in out)) return true
+  const served = servedModelOf(out.model, upstreamModel)
+  if (served === out.model) return true
+  out.model = served
+  return false
 }
 
 declare module 'fastify' {
