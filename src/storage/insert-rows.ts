@@ -15,8 +15,8 @@ const compiledTexts = new WeakMap<DialectAdapter, Map<string, string>>()
  * of rows, so it is compiled once by Kysely itself (same quoting, same placeholders) and kept;
  * each call only lines the values up in the text's column order.
  *
- * Only for rows that all have the same columns, in the same order, none of them `undefined`
- * (which Kysely would leave out for that row): anything else goes through the builder as before.
+ * Only for rows that all have the same columns, in the same order, with plain values (strings,
+ * numbers, bigints, booleans, null): anything else goes through the builder as before.
  */
 export async function insertRows<T extends keyof Database>(
   db: Db,
@@ -40,7 +40,11 @@ export async function insertRows<T extends keyof Database>(
   }
 }
 
-/** The columns every row has, in order, or null when the rows differ (or hold `undefined`). */
+/**
+ * The columns every row has, in order, or null when the rows differ or a value is not a plain
+ * parameter (`undefined`, which Kysely leaves out for that row, or anything but a string,
+ * number, bigint, boolean or null).
+ */
 function uniformColumns(rows: readonly object[]): string[] | null {
   const columns = Object.keys(rows[0]!)
   for (const row of rows) {
@@ -48,10 +52,16 @@ function uniformColumns(rows: readonly object[]): string[] | null {
     if (keys.length !== columns.length) return null
     for (let k = 0; k < keys.length; k++) {
       if (keys[k] !== columns[k]) return null
-      if ((row as Record<string, unknown>)[keys[k]!] === undefined) return null
+      if (!isPlainParameter((row as Record<string, unknown>)[keys[k]!])) return null
     }
   }
   return columns
+}
+
+function isPlainParameter(value: unknown): boolean {
+  if (value === null) return true
+  const type = typeof value
+  return type === 'string' || type === 'number' || type === 'bigint' || type === 'boolean'
 }
 
 function compiledText<T extends keyof Database>(
