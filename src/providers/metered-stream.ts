@@ -40,6 +40,8 @@ export interface MeteredStreamOptions<Item> {
   estimatePromptTokens: () => number
   /** Counts the upstream reported before its final usage (Anthropic's `message_start`). */
   partialUsage?: () => Partial<TokenUsage> | null
+  /** Tokens in a text. @default countTextTokens (o200k) */
+  countTokens?: (text: string) => number
 }
 
 /**
@@ -61,12 +63,17 @@ class MeteredStream<Item> implements UpstreamStream<Item> {
   #reported: TokenUsage | null = null
   #estimatedUsage: TokenUsage | null = null
   readonly #text: string[] = []
+  /** Pieces of `#text` already in `#countedTokens` (see deliveredOutputTokens). */
+  #countedPieces = 0
+  #countedTokens = 0
+  readonly #countTokens: (text: string) => number
   #delivered = 0
   #firstChunkMs: number | null = null
   #final: StreamOutcome | null = null
 
   constructor(options: MeteredStreamOptions<Item>) {
     this.#options = options
+    this.#countTokens = options.countTokens ?? countTextTokens
     this.upstream = options.upstream
     this.clientWantsUsage = options.clientWantsUsage
   }
@@ -135,6 +142,16 @@ class MeteredStream<Item> implements UpstreamStream<Item> {
     return this.#final ?? this.#snapshot()
   }
 
+  deliveredOutputTokens(): number {
+    // Only the text since the last look: counting the whole text at every look grew with the
+    // square of a long stream's length (a stream without max_tokens is looked at every few items).
+    if (this.#countedPieces < this.#text.length) {
+      this.#countedTokens += this.#countTokens(this.#text.slice(this.#countedPieces).join(''))
+      this.#countedPieces = this.#text.length
+    }
+    return this.#countedTokens
+  }
+
   #hand(item: Item): Item {
     const { reader, ctx, startedAtMs } = this.#options
     const usage = reader.usageOf(item)
@@ -168,7 +185,7 @@ class MeteredStream<Item> implements UpstreamStream<Item> {
       ...ZERO_USAGE,
       ...partial,
       promptTokens,
-      completionTokens: countTextTokens(this.#text.join('')),
+      completionTokens: this.#countTokens(this.#text.join('')),
       reasoningTokens: 0,
     }
   }

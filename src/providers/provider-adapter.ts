@@ -119,6 +119,13 @@ export interface UpstreamStream<Item> extends AsyncIterable<Item> {
    * chunk (`isUsageOnlyChunk`) before writing to the client.
    */
   readonly clientWantsUsage: boolean
+  /**
+   * Output tokens handed over so far, each piece of text counted once as it passes: for watching
+   * a hold window while the stream runs, so cheap to ask often. It may run a token over the count
+   * of the joined text where a word spans two checks; `outcome()` counts the whole text, at the
+   * end, when the upstream reported no usage.
+   */
+  deliveredOutputTokens(): number
   outcome(): StreamOutcome
 }
 

@@ -198,8 +198,8 @@ function extendingHold<TItem>(
       if (seen - lookedAt < WINDOW_CHECK_EVERY) return pull()
       lookedAt = seen
       const covered = money.metered.coveredOutputTokens()
-      // Counting the delivered text costs real CPU: only every few items, and only here.
-      const delivered = money.stream.outcome().usage.completionTokens
+      // Only every few items: counting the text that passed since the last look costs CPU.
+      const delivered = money.stream.deliveredOutputTokens()
       if (covered === null || delivered * 4 < covered * 3) return pull()
       return money.metered.extendWindow().then((extended) => {
         if (!extended) throw new InsufficientQuotaError()
