@@ -50,8 +50,8 @@ export function createGroupCommit<TItem, TResult>(options: {
   const maxBatch = options.maxBatch ?? 128
   const maxDelayMs = options.maxDelayMs ?? 2
   let queue: Waiting<TItem, TResult>[] = []
-  /** Batches handed to `commit` and not yet committed. */
-  const committing = new Set<Promise<void>>()
+  /** The batch handed to `commit` and not yet committed (one at a time). */
+  let committing: Promise<void> | null = null
   let inFlightCount = 0
   /** Batches committed and waiting for their flush, and how many items they hold. */
   const flushing = createInFlight()
@@ -59,7 +59,7 @@ export function createGroupCommit<TItem, TResult>(options: {
   let timer: { cancel(): void } | null = null
 
   function schedule(): void {
-    if (committing.size > 0 || timer) return
+    if (committing !== null || timer) return
     if (queue.length >= maxBatch) {
       start()
       return
@@ -80,19 +80,18 @@ export function createGroupCommit<TItem, TResult>(options: {
   }
 
   function start(): void {
-    if (committing.size > 0 || queue.length === 0) return
+    if (committing !== null || queue.length === 0) return
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
     inFlightCount += batch.length
-    const commit = run(batch).finally(() => {
-      committing.delete(commit)
+    committing = run(batch).finally(() => {
+      committing = null
       inFlightCount -= batch.length
       // What arrived while this batch committed is the next batch: write it at once (after the
       // callers woken by this commit had their turn to add to it). The delay only applies to
       // the first item after the writer was idle.
       if (queue.length > 0) setImmediate(start)
     })
-    committing.add(commit)
   }
 
   async function run(batch: Waiting<TItem, TResult>[]): Promise<void> {
@@ -135,13 +134,13 @@ export function createGroupCommit<TItem, TResult>(options: {
         schedule()
       }),
     flush: async () => {
-      while (committing.size > 0 || queue.length > 0 || flushing.size > 0) {
+      while (committing !== null || queue.length > 0 || flushing.size > 0) {
         if (timer) {
           timer.cancel()
           timer = null
         }
         start()
-        await Promise.all(committing)
+        await committing
         await flushing.drain()
         // Let a follow-up batch scheduled by the one that just finished start (or run here).
         await new Promise((resolve) => setImmediate(resolve))

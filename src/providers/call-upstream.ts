@@ -71,7 +71,10 @@ export async function openUpstream(
   if (ctx.signal.aborted) throw abortReason(ctx.signal)
   throw classifyHttpFailure({
     status: response.status,
-    info: bytes === null ? EMPTY_ERROR_INFO : dialect.errorInfo(parseJsonOrUndefined(bytes)),
+    info:
+      bytes === null
+        ? EMPTY_ERROR_INFO
+        : dialect.errorInfo(parseJsonOrUndefined(bytes.toString('utf8'))),
     headers: response.headers,
     nowMs: ctx.clock.nowMs(),
     credential: ctx.account.credential,
@@ -83,7 +86,7 @@ export async function openUpstream(
 export async function readJsonBody(opened: OpenedUpstream): Promise<Record<string, unknown>> {
   const details = { upstreamStatus: opened.info.status, upstreamRequestId: opened.info.requestId }
   const text = (await readBytes(opened, MAX_JSON_BODY_BYTES, details)).toString('utf8')
-  const parsed = parseJsonTextOrUndefined(text)
+  const parsed = parseJsonOrUndefined(text)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UpstreamBadResponseError('malformed JSON', details)
   keepRawBody(parsed, text)
@@ -136,11 +139,7 @@ async function readBytes(
   return parts.length === 1 && Buffer.isBuffer(only) ? only : Buffer.concat(parts)
 }
 
-function parseJsonOrUndefined(bytes: Buffer): unknown {
-  return parseJsonTextOrUndefined(bytes.toString('utf8'))
-}
-
-function parseJsonTextOrUndefined(text: string): unknown {
+function parseJsonOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text) as unknown
   } catch {
