@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SecretText } from '../../../src/lib/secret-text.js'
-import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
 import { SETUP_AUDIT } from '../../support/admin-harness.js'
+import { configuredAccount } from '../../support/configured-account.js'
 import { buildTestApp } from '../../support/test-app.js'
 import { createTestDb, type TestDb } from '../../support/test-db.js'
 
@@ -20,22 +20,15 @@ const ANSWERS: Record<string, string> = {
     "usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`,
 }
 
-function account(baseUrl: string): ConfiguredAccountInput {
-  return {
+const account = (baseUrl: string) =>
+  configuredAccount({
     name: 'plain',
     kind: 'openai',
     baseUrl,
     credential: new SecretText('sk-plain-upstream'),
     credentialEnv: 'PLAIN_UPSTREAM_KEY',
-    origin: 'file',
     models: Object.keys(ANSWERS),
-    aliases: {},
-    extraHeaders: {},
-    timeouts: {},
-    settings: {},
-    status: 'active',
-  }
-}
+  })
 
 describe('JSON answers leave as the upstream wrote them unless Ferry changes them', () => {
   let testDb: TestDb

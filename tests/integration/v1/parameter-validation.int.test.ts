@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SecretText } from '../../../src/lib/secret-text.js'
-import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
 import { findUsageEventsOfRequest } from '../../../src/usage/index.js'
 import {
   startOpenAIUpstream,
   type OpenAIUpstream,
 } from '../../support/mock-upstreams/openai-upstream.js'
+import { configuredAccount } from '../../support/configured-account.js'
 import { expectOpenAIError } from '../../support/openai-shape.js'
 import {
   ANY_PROVIDER_PRICES,
@@ -140,22 +140,15 @@ const REFUSED = [
   },
 ] as const
 
-function openAIAccount(baseUrl: string): ConfiguredAccountInput {
-  return {
+const openAIAccount = (baseUrl: string) =>
+  configuredAccount({
     name: 'openai-mock',
     kind: 'openai',
     baseUrl,
     credential: new SecretText('sk-upstream-secret'),
     credentialEnv: 'TEST_UPSTREAM_KEY',
-    origin: 'file',
     models: ['gpt-4o-mini'],
-    aliases: {},
-    extraHeaders: {},
-    timeouts: {},
-    settings: {},
-    status: 'active',
-  }
-}
+  })
 
 for (const dialect of testDialects()) {
   describe(`${dialect}: /v1 refuses wrongly typed standard parameters`, () => {
