@@ -15,6 +15,7 @@ import {
 import { COUNTER_ACCOUNTS, type BillingEnvironment, type LedgerEntry } from './ledger-entry.js'
 import { minMicros, type Micros } from './money.js'
 import { decideSettlement, type SettlementOutcome } from './settlement-rules.js'
+import { CommitOutcomeUnknownError } from './group-commit.js'
 import type { SettlementWriter } from './settlement-writer.js'
 import type { UsageDraft } from '../usage/index.js'
 
@@ -399,7 +400,10 @@ export function createBalanceHolds(deps: BalanceHoldsDeps): BalanceHolds {
           capReservationId,
         })
       } catch (err) {
-        book.applyDebit(hold.accountId, -charge)
+        // Not committed: the charge goes back. Perhaps committed (the thread was lost, the
+        // flush failed): it stays taken, so the book is never above the database; at worst it
+        // is below by this charge until the next start loads the account.
+        if (!(err instanceof CommitOutcomeUnknownError)) book.applyDebit(hold.accountId, -charge)
         throw err
       }
     },

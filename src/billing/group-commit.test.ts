@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createGroupCommit } from './group-commit.js'
+import { CommitOutcomeUnknownError, createGroupCommit } from './group-commit.js'
 
 describe('group commit', () => {
   it('writes items submitted together in one batch and resolves each after the commit', async () => {
@@ -87,7 +87,7 @@ describe('group commit', () => {
     await until(() => flushes.length === 1)
     // Batch 1 committed, its flush is still running: batch 2 commits meanwhile.
     const second = gc.submit(2).then((r) => resolved.push(r))
-    const third = gc.submit(3).catch((err: Error) => err.message)
+    const third = gc.submit(3).catch((err: Error) => err)
     await until(() => flushes.length === 2)
     expect(flushes.map((f) => f.items)).toEqual([[1], [2, 3]])
     expect(resolved).toEqual([])
@@ -95,7 +95,8 @@ describe('group commit', () => {
     let flushed = false
     const flushAll = gc.flush().then(() => (flushed = true))
     flushes[1]!.fail(new Error('fdatasync failed'))
-    await expect(third).resolves.toBe('fdatasync failed')
+    await expect(third).resolves.toBeInstanceOf(CommitOutcomeUnknownError)
+    expect(((await third) as Error).cause).toEqual(new Error('fdatasync failed'))
     await expect(second).rejects.toThrow('fdatasync failed')
     expect(resolved).toEqual([])
     expect(flushed).toBe(false)
@@ -123,7 +124,10 @@ describe('group commit, a batch answered wrongly', () => {
     })
     await expect(gc.submit(1)).rejects.toThrow('result count mismatch')
     failFlush = true
-    await expect(gc.submit(2)).rejects.toThrow('fdatasync failed')
+    // Committed, not known durable: the outcome is unknown, not a plain failure.
+    const flushFailed = gc.submit(2)
+    await expect(flushFailed).rejects.toBeInstanceOf(CommitOutcomeUnknownError)
+    await expect(flushFailed).rejects.toThrow('fdatasync failed')
     await gc.flush()
     expect(gc.pending()).toBe(0)
   })

@@ -26,6 +26,23 @@ export interface CommittedBatch<TResult> {
   durable: Promise<void>
 }
 
+/**
+ * A batch's commit may have taken effect, but its callers cannot be told it is durable: its
+ * flush failed after COMMIT (the rows are in the WAL, readers see them), or the thread that
+ * wrote it was lost before answering. Callers must act as if it committed where that is the
+ * conservative side (a debit taken from the balance book stays taken) and never acknowledge it;
+ * the idempotency keys of its entries make writing it again safe.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `The commit's outcome is unknown: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    )
+    this.name = 'CommitOutcomeUnknownError'
+  }
+}
+
 interface Waiting<TItem, TResult> {
   item: TItem
   resolve: (result: TResult) => void
@@ -117,9 +134,11 @@ export function createGroupCommit<TItem, TResult>(options: {
     // Nobody is answered, not even with an error of the batch, before its flush is done.
     flushingCount += batch.length
     void flushing.track(
-      durable.then(answer, fail).finally(() => {
-        flushingCount -= batch.length
-      }),
+      durable
+        .then(answer, (err: unknown) => fail(new CommitOutcomeUnknownError(err)))
+        .finally(() => {
+          flushingCount -= batch.length
+        }),
     )
   }
 

@@ -2,7 +2,11 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { createGroupCommit, type CommittedBatch } from './group-commit.js'
+import {
+  CommitOutcomeUnknownError,
+  createGroupCommit,
+  type CommittedBatch,
+} from './group-commit.js'
 import type { LedgerEntry } from './ledger-entry.js'
 import type { RequestRecord, SettlementWriter } from './settlement-writer.js'
 
@@ -49,6 +53,11 @@ export interface SettlementThread {
   writer: SettlementWriter
   /** Write what was submitted, then stop the thread and wait until its connection is closed. */
   close(): Promise<void>
+  /**
+   * Stop the thread at once, as a crash would: batches in flight fail with their outcome
+   * unknown, later ones go to `fallback`. For the crash tests.
+   */
+  terminate(): Promise<void>
 }
 
 /**
@@ -74,9 +83,9 @@ export interface SettlementThread {
  * SQLite only, one process owning the file (memory holds). The event loop's connection still
  * writes everything else (admin changes, jobs); WAL mode lets the two connections read beside
  * each other, and writers take turns with their busy timeouts. If the thread fails, the batch it
- * held is rejected (its requests fail as on a database error; whether it committed is then
- * unknown, and its idempotency keys make a retry safe) and later batches are written on the event
- * loop's connection.
+ * held is rejected with `CommitOutcomeUnknownError` (its requests fail as on a database error;
+ * whether it committed is unknown, so the balance book keeps its debits, and its idempotency keys
+ * make a retry safe) and later batches are written on the event loop's connection.
  *
  * The thread runs the compiled module from dist/; under tsx or vitest (a `.ts` module) it loads
  * the TypeScript source through tsx's loader.
@@ -109,9 +118,9 @@ export function startSettlementThread(options: SettlementThreadOptions): Settlem
     failure = asError(err)
     // Before the thread opened the database nothing it was sent can have been written: those
     // batches go to the event loop's connection. After, a batch not answered may or may not
-    // have committed, and its callers get the error (idempotency keys make a retry safe).
+    // have committed, and its callers are told so (idempotency keys make a retry safe).
     for (const call of calls.values()) {
-      if (ready) call.fail(failure)
+      if (ready) call.fail(new CommitOutcomeUnknownError(failure))
       else call.redo(options.fallback)
     }
     calls.clear()
@@ -159,6 +168,10 @@ export function startSettlementThread(options: SettlementThreadOptions): Settlem
       if (failure !== null) return
       worker.ref()
       worker.postMessage({ kind: 'close' } satisfies ThreadRequest)
+      await exited
+    },
+    terminate: async () => {
+      await worker.terminate()
       await exited
     },
   }

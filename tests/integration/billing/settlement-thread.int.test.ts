@@ -4,6 +4,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog } from '../../../src/audit/index.js'
 import { createBilling, type Billing } from '../../../src/billing/index.js'
+import { CommitOutcomeUnknownError } from '../../../src/billing/group-commit.js'
+import { commitRecords } from '../../../src/billing/settlement-writer.js'
+import { startSettlementThread } from '../../../src/billing/settlement-thread.js'
 import {
   BILLING_ACTOR,
   createBillingFixture,
@@ -157,5 +160,44 @@ describe('sqlite: settlements written on the settlement thread', () => {
       .where('organization_id', '=', organizationId)
       .executeTakeFirstOrThrow()
     expect(Number(count.n)).toBe(50)
+  })
+
+  it('fails a batch in flight when the thread is lost with its outcome unknown, and writes later ones on the event loop', async () => {
+    const organizationId = await fx.createOrganization()
+    const lost: unknown[] = []
+    const thread = startSettlementThread({
+      path: fx.testDb.location,
+      usageOutbox: false,
+      maxDelayMs: 0,
+      fallback: (records) => commitRecords({ db: fx.db, clock: fx.clock }, records),
+      onFailure: (err) => lost.push(err),
+    })
+    const record = (requestId: string) => ({
+      settlement: null,
+      usage: usageDraft({ organizationId, requestId }),
+    })
+    // Answered: the thread is up and has written.
+    await thread.writer.submit(record('req_before_loss'))
+    const inFlight = thread.writer.submit(record('req_in_flight'))
+    await new Promise((resolve) => setImmediate(resolve))
+    await thread.terminate()
+    const err = await inFlight.then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(CommitOutcomeUnknownError)
+    expect(lost).toHaveLength(1)
+    await thread.writer.submit(record('req_after_loss'))
+    await thread.close()
+    const rows = await fx.db
+      .selectFrom('usage_events')
+      .select('request_id')
+      .where('organization_id', '=', organizationId)
+      .orderBy('request_id')
+      .execute()
+    // Whether the lost batch committed is unknown; the ones either side of it are there.
+    expect(rows.map((r) => r.request_id)).toEqual(
+      expect.arrayContaining(['req_after_loss', 'req_before_loss']),
+    )
   })
 })
