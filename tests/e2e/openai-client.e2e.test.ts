@@ -3,7 +3,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../src/config/resolve-provider-accounts.js'
 import { SecretText } from '../../src/lib/secret-text.js'
-import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.js'
+import { configuredAccount } from '../support/configured-account.js'
 import { SETUP_AUDIT } from '../support/admin-harness.js'
 import { startAnthropicUpstream } from '../support/mock-upstreams/anthropic-upstream.js'
 import { startAzureUpstream } from '../support/mock-upstreams/azure-upstream.js'
@@ -23,18 +23,12 @@ function upstreamAccount(fields: {
   baseUrl: string
   models: string[]
   aliases?: Record<string, string>
-}): ConfiguredAccountInput {
-  return {
+}) {
+  return configuredAccount({
     credential: new SecretText('sk-upstream-secret'),
     credentialEnv: 'TEST_UPSTREAM_KEY',
-    origin: 'file',
-    aliases: {},
-    extraHeaders: {},
-    timeouts: {},
-    settings: {},
-    status: 'active',
     ...fields,
-  }
+  })
 }
 
 describe('the official openai client against Ferry', () => {

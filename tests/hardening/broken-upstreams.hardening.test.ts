@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SecretText } from '../../src/lib/secret-text.js'
-import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.js'
+import { configuredAccount } from '../support/configured-account.js'
 import { SETUP_AUDIT } from '../support/admin-harness.js'
 import { readChatAnswer, type ChatAnswer } from '../support/chat-answer.js'
 import { heapUsedAfterGc } from '../support/heap-after-gc.js'
@@ -98,21 +98,15 @@ function expected(kind: Case, stream: boolean, withFallback: boolean): Expected 
   }
 }
 
-function account(name: string, baseUrl: string): ConfiguredAccountInput {
-  return {
+function account(name: string, baseUrl: string) {
+  return configuredAccount({
     name,
     kind: 'openai',
     baseUrl,
     credential: new SecretText('sk-fault-upstream-credential'),
     credentialEnv: 'FAULT_UPSTREAM_KEY',
-    origin: 'file',
-    models: [],
-    aliases: {},
-    extraHeaders: {},
     timeouts: TIMEOUTS,
-    settings: {},
-    status: 'active',
-  }
+  })
 }
 
 const targetOf = (kind: Case) => ({

@@ -2,26 +2,13 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { expect } from 'vitest'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../src/config/resolve-provider-accounts.js'
 import { PriceRowsSchema } from '../../src/pricing/index.js'
-import type { ConfiguredAccountInput } from '../../src/provider-accounts/index.js'
+import { configuredAccount } from './configured-account.js'
 import { findUsageEventsOfRequest, type UsageEvent } from '../../src/usage/index.js'
 import { SETUP_AUDIT, type AdminHarness } from './admin-harness.js'
 import { SETUP_BILLING_ACTOR, idempotencyKey } from './billing-fixtures.js'
 
-function mockAccount(name: string, settings: Record<string, unknown>): ConfiguredAccountInput {
-  return {
-    name,
-    kind: 'mock',
-    baseUrl: 'http://mock.invalid',
-    credential: null,
-    credentialEnv: null,
-    origin: 'file',
-    models: [],
-    aliases: {},
-    extraHeaders: {},
-    timeouts: {},
-    settings,
-    status: 'active',
-  }
+function mockAccount(name: string, settings: Record<string, unknown>) {
+  return configuredAccount({ name, kind: 'mock', baseUrl: 'http://mock.invalid', settings })
 }
 
 /** Refunds above this many micros need a second admin's approval in the dispute. */

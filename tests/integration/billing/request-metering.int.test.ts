@@ -2,31 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordReliability } from '../../support/reliability-log.js'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../../src/config/resolve-provider-accounts.js'
 import { PriceRowsSchema } from '../../../src/pricing/index.js'
-import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
+import { configuredAccount } from '../../support/configured-account.js'
 import { SETUP_AUDIT } from '../../support/admin-harness.js'
 import { SETUP_BILLING_ACTOR, idempotencyKey } from '../../support/billing-fixtures.js'
 import { buildTestApp } from '../../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../../support/test-db.js'
 
-function mockAccount(
-  name: string,
-  models: string[],
-  settings: Record<string, unknown>,
-): ConfiguredAccountInput {
-  return {
-    name,
-    kind: 'mock',
-    baseUrl: 'http://mock.invalid',
-    credential: null,
-    credentialEnv: null,
-    origin: 'file',
-    models,
-    aliases: {},
-    extraHeaders: {},
-    timeouts: {},
-    settings,
-    status: 'active',
-  }
+function mockAccount(name: string, models: string[], settings: Record<string, unknown>) {
+  return configuredAccount({ name, kind: 'mock', baseUrl: 'http://mock.invalid', models, settings })
 }
 
 // $1 per 1M input tokens, $2 per 1M output tokens: 1 and 2 micros per token.

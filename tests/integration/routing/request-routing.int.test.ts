@@ -2,28 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../../src/config/resolve-provider-accounts.js'
 import { createManualClock } from '../../../src/lib/clock.js'
 import { createSeededRandom } from '../../../src/lib/random.js'
-import type { ConfiguredAccountInput } from '../../../src/provider-accounts/index.js'
+import { configuredAccount } from '../../support/configured-account.js'
 import type { RoutePolicyScope } from '../../../src/routing/index.js'
 import { SETUP_AUDIT } from '../../support/admin-harness.js'
 import { buildTestApp } from '../../support/test-app.js'
 import { createTestDb, testDialects, type TestDb } from '../../support/test-db.js'
 
 /** A configured mock account whose settings make it fail (or not) the same way every time. */
-function mockAccount(name: string, settings: Record<string, unknown> = {}): ConfiguredAccountInput {
-  return {
-    name,
-    kind: 'mock',
-    baseUrl: 'http://mock.invalid',
-    credential: null,
-    credentialEnv: null,
-    origin: 'file',
-    models: [],
-    aliases: {},
-    extraHeaders: {},
-    timeouts: {},
-    settings,
-    status: 'active',
-  }
+function mockAccount(name: string, settings: Record<string, unknown> = {}) {
+  return configuredAccount({ name, kind: 'mock', baseUrl: 'http://mock.invalid', settings })
 }
 
 const ACCOUNTS = [
