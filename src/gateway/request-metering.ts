@@ -330,10 +330,25 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
             return { costMicros: 0n, entry: null }
           }
           if (end.outcome === 'upstream_failed_no_output') {
+            // The waiver's face value: the counted input at the primary target's price (no
+            // target served, so none is more right), what the client-abort rule would charge.
+            const primary = heldPrices.values().next().value
             const entry = await deps.holds.settle({
               hold,
               outcome: 'upstream_failed_no_output',
               costMicros: 0n,
+              inputCostMicros:
+                primary === undefined
+                  ? 0n
+                  : priceUsage({
+                      price: primary,
+                      usage: {
+                        promptTokens: bounds().promptTokens,
+                        cachedTokens: 0,
+                        completionTokens: 0,
+                        reasoningTokens: 0,
+                      },
+                    }).costMicros,
               usage,
               capReservationId,
             })

@@ -123,9 +123,12 @@ for (const dialect of testDialects()) {
       const { organizationId, secret } = await customer(1_000_000n)
       const response = await post(secret, chat({ model: 'flaky' }))
       expect(response.statusCode).toBe(503)
-      const kinds = (await entriesOf(organizationId)).map((e) => e.kind)
-      expect(kinds).toHaveLength(2)
-      expect(kinds).toContain('credit')
+      const entries = await entriesOf(organizationId)
+      expect(entries.map((e) => e.kind).sort()).toEqual(['credit', 'usage_waiver'])
+      // Zero-sum, and it says what was waived: the counted input at 1 micro a token.
+      const waiver = entries.find((e) => e.kind === 'usage_waiver')!
+      expect(waiver.amount_micros).toBe(0n)
+      expect(waiver.waived_micros).toBeGreaterThan(0n)
       expect(await balanceOf(organizationId)).toBe(1_000_000n)
       expect(built.services.billing.holds.openHoldCount()).toBe(0)
     })
