@@ -41,6 +41,7 @@ import {
   billingSettingsFrom,
   createBilling,
   type BillingConfig,
+  type LedgerEntry,
 } from './billing/index.js'
 import { createMonthToDate, createRequestMetering, seedMonthToDate } from './gateway/index.js'
 import { createOutboxService, enabledOutboxTopics, type OutboxTopic } from './outbox/index.js'
@@ -189,6 +190,23 @@ export function createServices(deps: ServicesDeps) {
         })
       : null,
   })
+  /** An admin posting's balance against the organization policy's thresholds. */
+  async function observeAdminPosting(entry: LedgerEntry): Promise<void> {
+    await budgetBook.ready()
+    const policy = budgetBook.policiesFor({
+      organizationId: entry.organizationId,
+      keyId: null,
+    }).organization
+    if (policy === null) return
+    await thresholdEvents.observe({
+      organizationId: entry.organizationId,
+      balanceMicros: entry.balanceAfterMicros,
+      thresholds: policy.content.thresholds,
+      policy: { budgetPolicyId: policy.budgetPolicyId, version: policy.version },
+      // An admin's action (a refund cites a request it did not make): no customer request.
+      requestId: null,
+    })
+  }
   const routing = createRoutingAdmin({
     db,
     auditLog,
@@ -227,6 +245,11 @@ export function createServices(deps: ServicesDeps) {
     db,
     auditLog,
     clock,
+    // Admin postings and credit expiry move balances too: a crossing they cause is recorded
+    // now, not at the next settlement (which a balance below the block threshold never has).
+    onLedgerPosted: (entry) => {
+      observeAdminPosting(entry).catch((err: unknown) => deps.onBackgroundError?.(err))
+    },
     ...(deps.billing ? { settings: billingSettingsFrom(deps.billing) } : {}),
     ...(deps.billingPeriodicSweep === false ? { periodicSweep: false } : {}),
     ...(deps.settlementThread

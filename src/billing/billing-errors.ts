@@ -30,6 +30,19 @@ export class InsufficientBalanceError extends ConflictError {
   }
 }
 
+/** The largest balance an account can hold: BIGINT's maximum, 2^63 − 1 micros. */
+export const MAX_BALANCE_MICROS = 2n ** 63n - 1n
+
+/** 409: a credit that would take the balance past what the ledger can hold. */
+export class BalanceLimitError extends ConflictError {
+  constructor(maxMicros: bigint) {
+    super(`The credit would take the balance above ${maxMicros} micros, the most it can hold.`, {
+      code: 'balance_limit_exceeded',
+      param: 'amountMicros',
+    })
+  }
+}
+
 /** 409: a hold is settled, released or resolved twice. A hold resolves at most once. */
 export class HoldAlreadyResolvedError extends ConflictError {
   constructor(holdId: string, state: string) {

@@ -7,6 +7,7 @@ import { findAccountRows, resolveOpenHolds, unreserveOnAccount } from './ledger.
 import { createLedgerService, type LedgerService } from './ledger.service.js'
 import { createCreditExpiry } from './credit-expiry.js'
 import type { Micros } from './money.js'
+import type { LedgerEntry } from './ledger-entry.js'
 import { commitRecords, createSettlementWriter, type UsageRowsHook } from './settlement-writer.js'
 import { startSettlementThread, type SettlementThreadOptions } from './settlement-thread.js'
 import type { UsageDraft } from '../usage/index.js'
@@ -102,6 +103,11 @@ export function createBilling(deps: {
   settings?: Partial<BillingSettings>
   /** Hears about a failed periodic reap. */
   onError?: (err: unknown) => void
+  /**
+   * Hears each admin posting and credit expiry once committed (the balance threshold monitor;
+   * settlements are observed on the request path, which knows the budget policy in force).
+   */
+  onLedgerPosted?: (entry: LedgerEntry) => void
   /** Sees each batch's usage rows inside its transaction (the webhook outbox). */
   onUsageRows?: UsageRowsHook
   /**
@@ -160,8 +166,15 @@ export function createBilling(deps: {
     holds,
     currency: settings.currency,
     approvalThresholdMicros: settings.approvalThresholdMicros,
+    ...(deps.onLedgerPosted ? { onPosted: deps.onLedgerPosted } : {}),
   })
-  const creditExpiry = createCreditExpiry({ db, clock, strategy: settings.holds, book })
+  const creditExpiry = createCreditExpiry({
+    db,
+    clock,
+    strategy: settings.holds,
+    book,
+    ...(deps.onLedgerPosted ? { onPosted: deps.onLedgerPosted } : {}),
+  })
   let timer: NodeJS.Timeout | null = null
   let stopped = false
   /** Release expired holds, then lapse expired credits (what holds gave back is then free). */

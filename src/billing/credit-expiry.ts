@@ -14,6 +14,7 @@ import {
   updateAccountRow,
   type LedgerEntryRow,
 } from './ledger.repository.js'
+import type { LedgerEntry } from './ledger-entry.js'
 import { minMicros, type Micros } from './money.js'
 
 /**
@@ -54,6 +55,8 @@ export function createCreditExpiry(deps: {
   clock: Clock
   strategy: HoldStrategy
   book: BalanceBook
+  /** Hears each expiry entry once it has committed. */
+  onPosted?: (entry: LedgerEntry) => void
 }) {
   const { db, clock, book } = deps
 
@@ -69,16 +72,25 @@ export function createCreditExpiry(deps: {
       if (reserved > 0n && !book.tryReserve(grant.account_id, reserved)) reserved = 0n
     }
     let posted = 0n
+    let entry: LedgerEntry | null = null
     try {
       await db.transaction().execute(async (trx) => {
         await takeWriteLock(trx)
         const [account] = await lockAccountRows(trx, [grant.account_id])
         if (!account) return
         if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund')) return
-        const amount =
+        // What is unspent now, under the write lock: a settlement committed since `leftMicros`
+        // was read (the settlement thread writes beside this connection) drew from this grant
+        // first, and expiring the older figure would take that part from other credit too.
+        const unspent = unspentExpiringCredits(await accountEntries(trx, grant.account_id)).get(
+          grant.entry_id,
+        )
+        const amount = minMicros(
+          unspent ?? 0n,
           deps.strategy === 'memory'
             ? reserved
-            : minMicros(leftMicros, account.balance_micros - account.held_micros)
+            : minMicros(leftMicros, account.balance_micros - account.held_micros),
+        )
         const nowMs = clock.nowMs()
         const now = toIsoTimestamp(nowMs)
         const version = account.version + 1n
@@ -91,7 +103,7 @@ export function createCreditExpiry(deps: {
             category: grant.category as 'paid' | 'promotional' | null,
             idempotencyKey: `expire:${grant.entry_id}`,
             originalEntryId: grant.entry_id,
-            details: { unspentMicros: leftMicros, expiredAt: grant.expires_at },
+            details: { unspentMicros: unspent ?? 0n, expiredAt: grant.expires_at },
           },
           {
             entryId: newLedgerId('le', nowMs),
@@ -112,6 +124,7 @@ export function createCreditExpiry(deps: {
         })
         await insertEntries(trx, [row])
         posted = -row.amount_micros
+        entry = rowToEntry(row as LedgerEntryRow)
       })
     } finally {
       if (reserved > 0n) {
@@ -119,7 +132,19 @@ export function createCreditExpiry(deps: {
         if (posted > 0n) book.applyDebit(grant.account_id, posted)
       }
     }
+    if (entry !== null) deps.onPosted?.(entry)
   }
+
+  /** An account's entries in the order they were posted. */
+  const accountEntries = async (reader: Db, accountId: string) =>
+    (
+      await reader
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('account_version')
+        .execute()
+    ).map(rowToEntry)
 
   return {
     /** Expire every credit due now; returns how many were closed. */
@@ -127,15 +152,7 @@ export function createCreditExpiry(deps: {
       const due = await dueCredits(toIsoTimestamp(clock.nowMs()))
       let closed = 0
       for (const accountId of new Set(due.map((g) => g.account_id))) {
-        const entries = (
-          await db
-            .selectFrom('ledger_entries')
-            .selectAll()
-            .where('account_id', '=', accountId)
-            .orderBy('account_version')
-            .execute()
-        ).map(rowToEntry)
-        const left = unspentExpiringCredits(entries)
+        const left = unspentExpiringCredits(await accountEntries(db, accountId))
         for (const grant of due.filter((g) => g.account_id === accountId)) {
           await expireOne(grant, left.get(grant.entry_id) ?? 0n)
           closed += 1

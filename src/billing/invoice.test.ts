@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildInvoice, invoiceCsvLines, monthPeriod } from './invoice.js'
+import { buildInvoice, invoiceCsvLines, isInvoiceMonth, monthPeriod } from './invoice.js'
 import type { LedgerEntry } from './ledger-entry.js'
 
 const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({
@@ -38,6 +38,34 @@ describe('invoices', () => {
       to: '2027-01-01T00:00:00.000Z',
     })
     expect(() => monthPeriod('2026-13')).toThrow(RangeError)
+  })
+
+  it('refuses years before 1970, which Date.UTC would read as 1900–1999', () => {
+    expect(isInvoiceMonth('0050-01')).toBe(false)
+    expect(isInvoiceMonth('1969-12')).toBe(false)
+    expect(isInvoiceMonth('1970-01')).toBe(true)
+    expect(() => monthPeriod('0050-01')).toThrow(RangeError)
+  })
+
+  it('neutralizes a formula in a model name, a leading minus and digit included', () => {
+    const invoice = buildInvoice({
+      organizationId: 'org_x',
+      environment: 'live',
+      currency: 'USD',
+      month: '2026-02',
+      openingBalanceMicros: 10n,
+      entries: [
+        entry({ amountMicros: -1n, balanceAfterMicros: 9n, modelServed: '-1+HYPERLINK("x")' }),
+        entry({ amountMicros: -1n, balanceAfterMicros: 8n, modelServed: '-2+3' }),
+      ],
+    })
+    const csv = invoiceCsvLines(invoice)
+    expect(csv).toContain(
+      'line,usage_charge,,platform:revenue,"\'-1+HYPERLINK(""x"")",1,-1,-0.000001',
+    )
+    expect(csv).toContain("line,usage_charge,,platform:revenue,'-2+3,1,-1,-0.000001")
+    // Amounts Ferry wrote itself stay numbers.
+    expect(csv.at(-1)).toBe('closing_balance,,,,,,8,0.000008')
   })
 
   it('groups entries into lines that sum exactly to closing − opening', () => {

@@ -1,9 +1,14 @@
+import { csvCell } from '../usage/usage-csv.js'
 import type { LedgerEntry } from './ledger-entry.js'
 import { formatDecimalAmount, sumMicros, type Micros } from './money.js'
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/
+/**
+ * `YYYY-MM` from 1970-01: no ledger entry is older, and `Date.UTC` would read the years 0–99 as
+ * 1900–1999, labelling one month with another's period.
+ */
+const MONTH = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/
 
-/** Whether `month` is `YYYY-MM`. */
+/** Whether `month` is `YYYY-MM`, 1970-01 or later. */
 export function isInvoiceMonth(month: string): boolean {
   return MONTH.test(month)
 }
@@ -115,8 +120,7 @@ export const INVOICE_CSV_HEADER =
  * balance. The `line` rows' amount_micros sum to closing − opening exactly.
  */
 export function invoiceCsvLines(invoice: Invoice): string[] {
-  const row = (cells: readonly (string | number | null)[]) =>
-    cells.map((c) => csvCell(c === null ? '' : String(c))).join(',')
+  const row = (cells: readonly (string | number | null)[]) => cells.map(csvCell).join(',')
   return [
     INVOICE_CSV_HEADER,
     row([
@@ -152,10 +156,4 @@ export function invoiceCsvLines(invoice: Invoice): string[] {
       formatDecimalAmount(invoice.closingBalanceMicros),
     ]),
   ]
-}
-
-function csvCell(value: string): string {
-  // Neutralize spreadsheet formulas and quote what needs quoting.
-  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value) ? `'${value}` : value
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }

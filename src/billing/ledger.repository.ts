@@ -372,6 +372,24 @@ export async function updateApprovalRow(
     .execute()
 }
 
+/**
+ * Mark a granted approval used by `entryId`, only if it is still granted: false when another
+ * posting used it first. The guard is in the UPDATE itself, so two transactions that both read
+ * it as granted (PostgreSQL, READ COMMITTED, postings on different accounts) cannot both use it.
+ */
+export async function useGrantedApproval(
+  db: Db,
+  use: { approvalId: string; entryId: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('billing_approvals')
+    .set({ status: 'used', used_by_entry_id: use.entryId })
+    .where('approval_id', '=', use.approvalId)
+    .where('status', '=', 'granted')
+    .executeTakeFirst()
+  return result.numUpdatedRows === 1n
+}
+
 /** The audit event that targets `targetId` with `action` (the link from a row to its event). */
 export async function findAuditEventIdFor(
   db: Db,

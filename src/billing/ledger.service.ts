@@ -1,5 +1,6 @@
 import type { AuditAction, AuditContext, AuditLog, AuditedTx } from '../audit/index.js'
 import { toIsoTimestamp, type Clock } from '../lib/clock.js'
+import { InvalidRequestError } from '../lib/errors.js'
 import { newLedgerId } from './billing-ids.js'
 import { OrganizationNotFoundError } from '../organizations/index.js'
 import type { Db } from '../storage/index.js'
@@ -7,6 +8,8 @@ import type { BalanceBook } from './balance-book.js'
 import type { BalanceHolds, HoldStrategy } from './balance-holds.js'
 import {
   AlreadyVoidedError,
+  BalanceLimitError,
+  MAX_BALANCE_MICROS,
   ApprovalNotFoundError,
   ApprovalNotUsableError,
   ApprovalRequiredError,
@@ -41,6 +44,7 @@ import {
   sumEntries,
   updateAccountRow,
   updateApprovalRow,
+  useGrantedApproval,
   type BillingApprovalRow,
   type LedgerAccountRow,
   type LedgerEntryRow,
@@ -78,6 +82,8 @@ export interface LedgerServiceDeps {
   currency: string
   /** Credits, refunds and adjustments above this many micros need an approval. */
   approvalThresholdMicros: Micros
+  /** Hears each entry once it has committed (not a replay): the balance threshold monitor. */
+  onPosted?: (entry: LedgerEntry) => void
 }
 
 /** Who runs an admin billing operation: the admin behind the session or token. */
@@ -187,7 +193,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       idempotencyKey: posting.draft.idempotencyKey,
     })
     if (!existing) return null
-    if (!sameOperation(existing, posting.draft)) throw new IdempotencyKeyReusedError()
+    if (!sameOperation(existing, posting)) throw new IdempotencyKeyReusedError()
     return rowToEntry(existing)
   }
 
@@ -223,10 +229,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         `Approval '${row.approval_id}' is for ${row.action} of ${row.amount_micros} micros on ${row.organization_id}.`,
       )
     if (row.granted_by === actor.adminId) throw new SelfApprovalError()
-    await updateApprovalRow(tx, {
-      approvalId: row.approval_id,
-      set: { status: 'used', used_by_entry_id: spec.entryId },
-    })
+    if (!(await useGrantedApproval(tx, { approvalId: row.approval_id, entryId: spec.entryId })))
+      throw new ApprovalNotUsableError(`Approval '${row.approval_id}' is used, not granted.`)
     return findAuditEventIdFor(tx, {
       targetType: 'approval',
       targetId: row.approval_id,
@@ -284,7 +288,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         // A concurrent retry committed first: the same operation answers its entry (this
         // transaction, audit event included, rolls back); anything else under the key is 409.
         if (raced) {
-          if (!sameOperation(raced, posting.draft)) throw new IdempotencyKeyReusedError()
+          if (!sameOperation(raced, posting)) throw new IdempotencyKeyReusedError()
           throw new ReplayedPosting(rowToEntry(raced))
         }
         await posting.validate?.(tx)
@@ -296,6 +300,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         if (amount < 0n && account.balance_micros - held < -amount)
           throw new InsufficientBalanceError(account.balance_micros - held, -amount)
         const balanceAfter = account.balance_micros + amount
+        // BIGINT's range: a larger balance cannot be stored (and means a wrong amount).
+        if (balanceAfter > MAX_BALANCE_MICROS) throw new BalanceLimitError(MAX_BALANCE_MICROS)
         const version = account.version + 1n
         const row = draftToRow(
           {
@@ -347,6 +353,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       } else if (deps.strategy === 'memory' && amount > 0n) {
         book.applyCommitted(entry)
       }
+      deps.onPosted?.(entry)
       return entry
     } catch (err) {
       if (err instanceof ReplayedPosting) return err.entry
@@ -461,6 +468,16 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           expiresAt: input.expiresAt ?? null,
           idempotencyKey: input.idempotencyKey,
           details: input.invoiceId ? { invoiceId: input.invoiceId } : null,
+        },
+        // After the replay check: a retry of a credit whose expiry has since passed still
+        // answers the credit it posted.
+        validate: () => {
+          if (input.expiresAt && input.expiresAt <= toIsoTimestamp(clock.nowMs()))
+            throw new InvalidRequestError('expiresAt must be in the future.', {
+              param: 'expiresAt',
+              code: 'expiry_in_past',
+            })
+          return Promise.resolve()
         },
       }),
 
@@ -648,6 +665,13 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     ): Promise<Invoice> => {
       await assertOrganization(db, input.organizationId)
       const { from, to } = monthPeriod(input.month)
+      // A month not begun has no ledger yet: an "invoice" of it would be today's balance under
+      // a label that later means something else.
+      if (from > toIsoTimestamp(clock.nowMs()))
+        throw new InvalidRequestError(`The month ${input.month} has not started yet.`, {
+          param: 'month',
+          code: 'month_not_started',
+        })
       const account = await findAccountRow(db, input)
       const entries = account
         ? (await findEntryRowsInPeriod(db, { accountId: account.account_id, from, to })).map(
@@ -745,12 +769,24 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Whether a stored entry is the same operation as a retried draft (idempotent replay). */
-function sameOperation(row: LedgerEntryRow, draft: EntryDraft): boolean {
+function sameOperation(row: LedgerEntryRow, posting: Posting): boolean {
+  const { draft } = posting
   return (
     row.kind === draft.kind &&
     row.amount_micros === draft.amountMicros &&
     (row.original_entry_id ?? null) === (draft.originalEntryId ?? null) &&
     (row.request_id ?? null) === (draft.requestId ?? null) &&
-    (row.category ?? null) === (draft.category ?? null)
+    (row.category ?? null) === (draft.category ?? null) &&
+    row.counter_account === draft.counterAccount &&
+    (row.expires_at ?? null) === (draft.expiresAt ?? null) &&
+    (row.approval_id ?? null) === (posting.approvalId ?? null) &&
+    invoiceIdOf(row.details_json) === ((draft.details?.invoiceId as string | undefined) ?? null)
   )
+}
+
+/** The invoice an `invoice_application` applied (kept in its details), else null. */
+function invoiceIdOf(detailsJson: string | null): string | null {
+  if (detailsJson === null) return null
+  const invoiceId = (JSON.parse(detailsJson) as { invoiceId?: unknown }).invoiceId
+  return typeof invoiceId === 'string' ? invoiceId : null
 }

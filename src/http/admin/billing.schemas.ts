@@ -18,7 +18,13 @@ export const ApprovalIdParams = z.strictObject({
   approvalId: z.string().regex(/^apr_[0-9a-z]{26}$/, 'must be an approval id (apr_…)'),
 })
 export const InvoiceParams = OrganizationIdParams.extend({
-  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month (YYYY-MM)'),
+  // invoice.ts's MONTH: 1970-01 or later.
+  month: z
+    .string()
+    .regex(
+      /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/,
+      'must be a month (YYYY-MM, 1970-01 or later)',
+    ),
 })
 
 /** Money on the wire: a decimal string of micros, positive, never a JSON number. */

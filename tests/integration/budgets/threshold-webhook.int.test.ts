@@ -132,5 +132,65 @@ for (const dialect of testDialects()) {
         requestId: first.headers['x-request-id'],
       })
     })
+
+    it('records the crossings an admin debit or credit causes, with no request to settle', async () => {
+      const admin = built.services.admin
+      const { organizationId } = await admin.organizations.create(SETUP_AUDIT, { name: 'Debited' })
+      await admin.billing.credit(SETUP_BILLING_ACTOR, {
+        organizationId,
+        environment: 'live',
+        amountMicros: 1_000_000n,
+        category: 'paid',
+        idempotencyKey: idempotencyKey('debited-fund'),
+      })
+      await admin.budgetPolicies.publish(SETUP_AUDIT, {
+        organizationId,
+        keyId: null,
+        content: {
+          monthlyTokenLimit: null,
+          monthlySpendCapMicros: null,
+          hardCapMicros: null,
+          thresholds: {
+            warnBelowMicros: 800_000n,
+            downgradeBelowMicros: null,
+            blockBelowMicros: 500_000n,
+          },
+          overage: 'block',
+          rateLimits: {},
+        },
+      })
+      await built.services.budgetBook.reload()
+      const crossings = async () =>
+        (
+          await testDb.db
+            .selectFrom('audit_events')
+            .select('after_json')
+            .where('action', '=', 'budget.threshold_crossed')
+            .where('organization_id', '=', organizationId)
+            .orderBy('sequence')
+            .execute()
+        ).map((e) => {
+          const { threshold, direction } = (
+            JSON.parse(e.after_json!) as { crossing: { threshold: string; direction: string } }
+          ).crossing
+          return `${threshold} ${direction}`
+        })
+      const adjust = (direction: 'credit' | 'debit', amountMicros: bigint, key: string) =>
+        admin.billing.adjust(SETUP_BILLING_ACTOR, {
+          organizationId,
+          environment: 'live',
+          direction,
+          amountMicros,
+          idempotencyKey: idempotencyKey(key),
+        })
+      // Below warn, then below block: requests are refused from here, so nothing settles.
+      await adjust('debit', 300_000n, 'debit-1')
+      await expect.poll(crossings).toEqual(['warn down'])
+      await adjust('debit', 300_000n, 'debit-2')
+      await expect.poll(crossings).toEqual(['warn down', 'block down'])
+      await adjust('credit', 1_000_000n, 'credit-back')
+      await expect.poll(crossings).toHaveLength(4)
+      expect((await crossings()).slice(2).sort()).toEqual(['block up', 'warn up'])
+    })
   })
 }
