@@ -51,10 +51,11 @@ export class HoldAlreadyResolvedError extends ConflictError {
 }
 
 export class LedgerEntryNotFoundError extends NotFoundError {
-  constructor(entryId: string) {
+  /** `param`: the field that named it (a refund's `settlementEntryId`). */
+  constructor(entryId: string, param = 'entryId') {
     super(`No ledger entry with id '${entryId}'.`, {
       code: 'ledger_entry_not_found',
-      param: 'entryId',
+      param,
     })
   }
 }

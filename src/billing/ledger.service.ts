@@ -486,9 +486,9 @@ export function createLedgerService(deps: LedgerServiceDeps) {
      * entry; never more than was charged minus what was already refunded.
      */
     refund: async (actor: BillingActor, input: RefundInput) => {
-      const original = await mustFindEntry(input.settlementEntryId)
-      if (original.organization_id !== input.organizationId)
-        throw new LedgerEntryNotFoundError(input.settlementEntryId)
+      const original = await findEntryRow(db, input.settlementEntryId)
+      if (original?.organization_id !== input.organizationId)
+        throw new LedgerEntryNotFoundError(input.settlementEntryId, 'settlementEntryId')
       return post(actor, {
         action: 'billing.refund',
         organizationId: input.organizationId,

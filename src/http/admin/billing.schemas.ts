@@ -46,7 +46,11 @@ export const ListEntriesQuery = z.strictObject({
   environment: Environment.optional(),
   kind: z.enum(LEDGER_ENTRY_KINDS).optional(),
   requestId: z.string().min(1).max(128).optional(),
-  after: z.string().max(64).optional(),
+  // The previous page's nextCursor: the last entry's id.
+  after: z
+    .string()
+    .regex(/^le_[0-9a-z]{26}$/, "must be the previous page's nextCursor (le_…)")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 })
 

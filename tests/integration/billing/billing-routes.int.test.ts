@@ -75,6 +75,11 @@ for (const dialect of testDialects()) {
       ).json<{ data: WireEntry[]; hasMore: boolean }>()
       expect(second.data.map((e) => e.amountMicros)).toEqual(['1000'])
       expect(second.hasMore).toBe(false)
+      const badCursor = await get(
+        `/orgs/${org}/billing/entries?after=${encodeURIComponent("' or 1=1")}`,
+      )
+      expect(badCursor.statusCode).toBe(400)
+      expect(badCursor.json()).toMatchObject({ error: { param: 'after' } })
       const malformed = await post(`/orgs/${org}/billing/credits`, {
         amountMicros: 12.5,
         idempotencyKey: idempotencyKey(),
@@ -151,6 +156,16 @@ for (const dialect of testDialects()) {
         idempotencyKey: idempotencyKey(),
       })
       expectOpenAIError(wrongRequest.json(), { code: 'entry_not_refundable' })
+      // Another organization's charge is not found, naming the field that cited it.
+      const otherOrg = await h.createOrganization()
+      const elsewhere = await post(`/orgs/${otherOrg}/billing/refunds`, {
+        ...body,
+        amountMicros: '1',
+        idempotencyKey: idempotencyKey(),
+      })
+      expect(elsewhere.statusCode).toBe(404)
+      expectOpenAIError(elsewhere.json(), { code: 'ledger_entry_not_found' })
+      expect(elsewhere.json()).toMatchObject({ error: { param: 'settlementEntryId' } })
     })
 
     it('voids a credit once, and refuses to void a usage charge', async () => {
