@@ -279,8 +279,11 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     try {
       const entry = await auditLog.run(actor.audit, posting.action, async (tx: AuditedTx) => {
         await assertOrganization(tx, posting.organizationId)
+        const account = await lockedAccount(tx, posting, clock.nowMs())
+        // Read under the account's lock (and SQLite's write lock): an account's entries are then
+        // stamped in the order they commit, so a month's entries by time are its versions in
+        // order, as the invoice's reconciliation expects.
         const nowMs = clock.nowMs()
-        const account = await lockedAccount(tx, posting, nowMs)
         const raced = await findEntryByIdempotencyKey(tx, {
           accountId: account.account_id,
           idempotencyKey: posting.draft.idempotencyKey,
