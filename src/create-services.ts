@@ -192,6 +192,8 @@ export function createServices(deps: ServicesDeps) {
   })
   /** An admin posting's balance against the organization policy's thresholds. */
   async function observeAdminPosting(entry: LedgerEntry): Promise<void> {
+    // As on the request path: crossings are of the live prepaid balance.
+    if (entry.environment !== 'live') return
     await budgetBook.ready()
     const policy = budgetBook.policiesFor({
       organizationId: entry.organizationId,

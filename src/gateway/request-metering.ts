@@ -384,7 +384,9 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           const charged = entry === null ? 0n : -entry.amountMicros
           monthToDate.add(caller, { usage: end.usage, costMicros: charged > 0n ? charged : 0n })
           const policy = policies.organization
-          if (entry !== null && policy !== null && deps.observeBalance)
+          // Crossings are of the live prepaid balance: test traffic has its own account, and
+          // one threshold state per organization cannot follow two balances.
+          if (entry?.environment === 'live' && policy !== null && deps.observeBalance)
             deps
               .observeBalance({
                 organizationId,

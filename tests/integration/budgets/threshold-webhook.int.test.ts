@@ -183,6 +183,14 @@ for (const dialect of testDialects()) {
           amountMicros,
           idempotencyKey: idempotencyKey(key),
         })
+      // The test environment's balance is its own: funding it crosses nothing.
+      await admin.billing.credit(SETUP_BILLING_ACTOR, {
+        organizationId,
+        environment: 'test',
+        amountMicros: 100n,
+        category: 'paid',
+        idempotencyKey: idempotencyKey('debited-test'),
+      })
       // Below warn, then below block: requests are refused from here, so nothing settles.
       await adjust('debit', 300_000n, 'debit-1')
       await expect.poll(crossings).toEqual(['warn down'])
