@@ -62,15 +62,19 @@ export function createCreditExpiry(deps: {
 
   const dueCredits = (now: string) => dueCreditsQuery(db, now).execute()
 
-  async function expireOne(grant: LedgerEntryRow, leftMicros: Micros): Promise<void> {
-    // Memory strategy: take the debit from the book first (as admin debits do).
+  /** An account's entries in the order they were posted. */
+  const accountEntries = async (reader: Db, accountId: string) =>
+    (
+      await reader
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('account_version')
+        .execute()
+    ).map(rowToEntry)
+
+  async function expireOne(grant: LedgerEntryRow): Promise<void> {
     let reserved = 0n
-    if (deps.strategy === 'memory') {
-      const state = book.get(grant.account_id)
-      const available = state ? state.balanceMicros - state.heldMicros : 0n
-      reserved = minMicros(leftMicros, available > 0n ? available : 0n)
-      if (reserved > 0n && !book.tryReserve(grant.account_id, reserved)) reserved = 0n
-    }
     let posted = 0n
     let entry: LedgerEntry | null = null
     try {
@@ -79,18 +83,21 @@ export function createCreditExpiry(deps: {
         const [account] = await lockAccountRows(trx, [grant.account_id])
         if (!account) return
         if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund')) return
-        // What is unspent now, under the write lock: a settlement committed since `leftMicros`
-        // was read (the settlement thread writes beside this connection) drew from this grant
-        // first, and expiring the older figure would take that part from other credit too.
-        const unspent = unspentExpiringCredits(await accountEntries(trx, grant.account_id)).get(
-          grant.entry_id,
-        )
-        const amount = minMicros(
-          unspent ?? 0n,
-          deps.strategy === 'memory'
-            ? reserved
-            : minMicros(leftMicros, account.balance_micros - account.held_micros),
-        )
+        // What is unspent, read under the write lock: every settlement that drew from this
+        // grant (the settlement thread writes beside this connection) has committed or waits.
+        const unspent =
+          unspentExpiringCredits(await accountEntries(trx, grant.account_id)).get(grant.entry_id) ??
+          0n
+        let amount: Micros
+        if (deps.strategy === 'memory') {
+          // Take the debit from the book before the commit (as admin debits do), and only what
+          // it has available: money a hold reserved stays with its request.
+          const state = book.get(grant.account_id)
+          const available = state ? state.balanceMicros - state.heldMicros : 0n
+          reserved = minMicros(unspent, available > 0n ? available : 0n)
+          if (reserved > 0n && !book.tryReserve(grant.account_id, reserved)) reserved = 0n
+          amount = reserved
+        } else amount = minMicros(unspent, account.balance_micros - account.held_micros)
         const nowMs = clock.nowMs()
         const now = toIsoTimestamp(nowMs)
         const version = account.version + 1n
@@ -103,7 +110,7 @@ export function createCreditExpiry(deps: {
             category: grant.category as 'paid' | 'promotional' | null,
             idempotencyKey: `expire:${grant.entry_id}`,
             originalEntryId: grant.entry_id,
-            details: { unspentMicros: unspent ?? 0n, expiredAt: grant.expires_at },
+            details: { unspentMicros: unspent, expiredAt: grant.expires_at },
           },
           {
             entryId: newLedgerId('le', nowMs),
@@ -135,28 +142,15 @@ export function createCreditExpiry(deps: {
     if (entry !== null) deps.onPosted?.(entry)
   }
 
-  /** An account's entries in the order they were posted. */
-  const accountEntries = async (reader: Db, accountId: string) =>
-    (
-      await reader
-        .selectFrom('ledger_entries')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .orderBy('account_version')
-        .execute()
-    ).map(rowToEntry)
-
   return {
     /** Expire every credit due now; returns how many were closed. */
     expireDue: async (): Promise<number> => {
       const due = await dueCredits(toIsoTimestamp(clock.nowMs()))
       let closed = 0
-      for (const accountId of new Set(due.map((g) => g.account_id))) {
-        const left = unspentExpiringCredits(await accountEntries(db, accountId))
-        for (const grant of due.filter((g) => g.account_id === accountId)) {
-          await expireOne(grant, left.get(grant.entry_id) ?? 0n)
-          closed += 1
-        }
+      // In ledger order (by account, then version): one at a time, each reading what is left.
+      for (const grant of due) {
+        await expireOne(grant)
+        closed += 1
       }
       return closed
     },
