@@ -43,7 +43,12 @@ import {
   type BillingConfig,
   type LedgerEntry,
 } from './billing/index.js'
-import { createMonthToDate, createRequestMetering, seedMonthToDate } from './gateway/index.js'
+import {
+  createMonthToDate,
+  createRequestMetering,
+  seedMonthToDate,
+  type ObservedBalance,
+} from './gateway/index.js'
 import { createOutboxService, enabledOutboxTopics, type OutboxTopic } from './outbox/index.js'
 import { createEvidenceService } from './evidence/index.js'
 import { deriveKey } from './secrets/derive-key.js'
@@ -190,21 +195,32 @@ export function createServices(deps: ServicesDeps) {
         })
       : null,
   })
-  /** An admin posting's balance against the organization policy's thresholds. */
+  /**
+   * A balance after an entry against the organization policy's thresholds: settlements (the
+   * request path) and admin postings and credit expiry (below) alike. Crossings are of the live
+   * prepaid balance: test traffic has its own account, and one threshold state per organization
+   * cannot follow two balances.
+   */
+  const observeBalance = async ({ policy, environment, ...observed }: ObservedBalance) =>
+    environment === 'live'
+      ? thresholdEvents.observe({
+          ...observed,
+          thresholds: policy.content.thresholds,
+          policy: { budgetPolicyId: policy.budgetPolicyId, version: policy.version },
+        })
+      : []
   async function observeAdminPosting(entry: LedgerEntry): Promise<void> {
-    // As on the request path: crossings are of the live prepaid balance.
-    if (entry.environment !== 'live') return
     await budgetBook.ready()
     const policy = budgetBook.policiesFor({
       organizationId: entry.organizationId,
       keyId: null,
     }).organization
     if (policy === null) return
-    await thresholdEvents.observe({
+    await observeBalance({
       organizationId: entry.organizationId,
+      environment: entry.environment,
       balanceMicros: entry.balanceAfterMicros,
-      thresholds: policy.content.thresholds,
-      policy: { budgetPolicyId: policy.budgetPolicyId, version: policy.version },
+      policy,
       // An admin's action (a refund cites a request it did not make): no customer request.
       requestId: null,
     })
@@ -380,12 +396,7 @@ export function createServices(deps: ServicesDeps) {
       recordUsage: (usage, options) => billing.recordUsage(usage, options),
       clock,
       ...(deps.billing ? { holdWindowTokens: deps.billing.holdWindowTokens } : {}),
-      observeBalance: ({ policy, ...observed }) =>
-        thresholdEvents.observe({
-          ...observed,
-          thresholds: policy.content.thresholds,
-          policy: { budgetPolicyId: policy.budgetPolicyId, version: policy.version },
-        }),
+      observeBalance,
       ...(deps.onBackgroundError ? { onBackgroundError: deps.onBackgroundError } : {}),
     }),
     stop: () => {

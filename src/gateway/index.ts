@@ -23,6 +23,7 @@ export {
   type MeteredCaller,
   type MeteredEnd,
   type MeteredRequest,
+  type ObservedBalance,
   type PolicyRateLimits,
   type RequestMetering,
   type RequestMeteringDeps,

@@ -31,18 +31,23 @@ import type { GatewayEndpoint } from './gateway-endpoint.js'
 import { createMonthToDate, monthOf, type MonthToDate } from './month-to-date.js'
 
 /** What metering needs from the rest of Ferry (built once in createServices). */
+/** An account's balance after an entry, for the threshold monitor (src/budgets). */
+export interface ObservedBalance {
+  organizationId: string
+  environment: BillingEnvironment
+  balanceMicros: Micros
+  policy: BudgetPolicyRef
+  /** The customer request whose settlement moved it; null for an admin posting or a job. */
+  requestId: string | null
+}
+
 export interface RequestMeteringDeps {
   priceBook: Pick<PriceBook, 'priceFor'>
   budgetBook: Pick<BudgetBook, 'policiesFor'>
   holds: BalanceHolds
   clock: Clock
   /** Tells the threshold monitor the balance after a settlement; never awaited by a request. */
-  observeBalance?: (input: {
-    organizationId: string
-    balanceMicros: Micros
-    policy: BudgetPolicyRef
-    requestId: string
-  }) => Promise<unknown>
+  observeBalance?: (input: ObservedBalance) => Promise<unknown>
   onBackgroundError?: (err: unknown) => void
   /** Output tokens held for a request that sets no limit. @default 4096 */
   holdWindowTokens?: number
@@ -384,12 +389,11 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           const charged = entry === null ? 0n : -entry.amountMicros
           monthToDate.add(caller, { usage: end.usage, costMicros: charged > 0n ? charged : 0n })
           const policy = policies.organization
-          // Crossings are of the live prepaid balance: test traffic has its own account, and
-          // one threshold state per organization cannot follow two balances.
-          if (entry?.environment === 'live' && policy !== null && deps.observeBalance)
+          if (entry !== null && policy !== null && deps.observeBalance)
             deps
               .observeBalance({
                 organizationId,
+                environment: entry.environment,
                 balanceMicros: entry.balanceAfterMicros,
                 policy,
                 requestId: caller.requestId,
