@@ -73,6 +73,7 @@ export {
 } from './ledger.service.js'
 export {
   INVOICE_CSV_HEADER,
+  INVOICE_MONTH,
   buildInvoice,
   invoiceCsvLines,
   isInvoiceMonth,

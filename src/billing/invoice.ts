@@ -6,16 +6,16 @@ import { formatDecimalAmount, sumMicros, type Micros } from './money.js'
  * `YYYY-MM` from 1970-01: no ledger entry is older, and `Date.UTC` would read the years 0–99 as
  * 1900–1999, labelling one month with another's period.
  */
-const MONTH = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/
+export const INVOICE_MONTH = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/
 
 /** Whether `month` is `YYYY-MM`, 1970-01 or later. */
 export function isInvoiceMonth(month: string): boolean {
-  return MONTH.test(month)
+  return INVOICE_MONTH.test(month)
 }
 
 /** [start, end) of a `YYYY-MM` month in UTC, as ISO timestamps (the ledger's text order). */
 export function monthPeriod(month: string): { from: string; to: string } {
-  const match = MONTH.exec(month)
+  const match = INVOICE_MONTH.exec(month)
   if (!match) throw new RangeError(`not a YYYY-MM month: ${month}`)
   const year = Number(match[1])
   const index = Number(match[2]) - 1

@@ -163,7 +163,7 @@ interface Posting {
   draft: EntryDraft
   approvalId: string | null
   /** Extra checks inside the transaction (refundable amount, not voided yet). */
-  validate?: (tx: Db) => Promise<void>
+  validate?: (tx: Db) => Promise<void> | void
   evidence?: Record<string, unknown>
 }
 
@@ -480,7 +480,6 @@ export function createLedgerService(deps: LedgerServiceDeps) {
               param: 'expiresAt',
               code: 'expiry_in_past',
             })
-          return Promise.resolve()
         },
       }),
 

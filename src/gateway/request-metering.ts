@@ -345,15 +345,7 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
               inputCostMicros:
                 primary === undefined
                   ? 0n
-                  : priceUsage({
-                      price: primary,
-                      usage: {
-                        promptTokens: bounds().promptTokens,
-                        cachedTokens: 0,
-                        completionTokens: 0,
-                        reasoningTokens: 0,
-                      },
-                    }).costMicros,
+                  : inputCostOf(primary, { promptTokens: bounds().promptTokens, cachedTokens: 0 }),
               usage,
               capReservationId,
             })
@@ -364,15 +356,11 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
           // plan cannot serve.
           if (price === undefined) throw new Error('settling a target the plan did not price')
           const cost = priceUsage({ price, usage: end.usage })
-          const inputCost = priceUsage({
-            price,
-            usage: { ...end.usage, completionTokens: 0, reasoningTokens: 0 },
-          })
           const entry = await deps.holds.settle({
             hold,
             outcome: end.outcome,
             costMicros: cost.costMicros,
-            inputCostMicros: inputCost.costMicros,
+            inputCostMicros: inputCostOf(price, end.usage),
             modelServed: end.target.model,
             details: {
               promptTokens: end.usage.promptTokens,
@@ -404,6 +392,22 @@ export function createRequestMetering(deps: RequestMeteringDeps): RequestMeterin
       }
     },
   }
+}
+
+/** The price of a request's input alone (what the client-abort rule charges at least). */
+function inputCostOf(
+  price: EffectivePrice,
+  usage: Pick<TokenUsage, 'promptTokens' | 'cachedTokens'>,
+): Micros {
+  return priceUsage({
+    price,
+    usage: {
+      promptTokens: usage.promptTokens,
+      cachedTokens: usage.cachedTokens,
+      completionTokens: 0,
+      reasoningTokens: 0,
+    },
+  }).costMicros
 }
 
 /** The request's budget scopes whose policy sets a monthly limit (key first, as decided). */

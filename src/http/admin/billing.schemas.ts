@@ -3,6 +3,7 @@ import {
   APPROVABLE_ACTIONS,
   BILLING_ENVIRONMENTS,
   CREDIT_CATEGORIES,
+  INVOICE_MONTH,
   LEDGER_ENTRY_KINDS,
   SETTLEMENT_OUTCOMES,
 } from '../../billing/index.js'
@@ -11,20 +12,15 @@ import { CountString, MicrosString, Timestamp } from './wire.schemas.js'
 export const OrganizationIdParams = z.strictObject({
   organizationId: z.string().regex(/^org_[0-9a-z]{26}$/, 'must be an organization id (org_…)'),
 })
+const LEDGER_ENTRY_ID = /^le_[0-9a-z]{26}$/
 export const EntryIdParams = z.strictObject({
-  entryId: z.string().regex(/^le_[0-9a-z]{26}$/, 'must be a ledger entry id (le_…)'),
+  entryId: z.string().regex(LEDGER_ENTRY_ID, 'must be a ledger entry id (le_…)'),
 })
 export const ApprovalIdParams = z.strictObject({
   approvalId: z.string().regex(/^apr_[0-9a-z]{26}$/, 'must be an approval id (apr_…)'),
 })
 export const InvoiceParams = OrganizationIdParams.extend({
-  // invoice.ts's MONTH: 1970-01 or later.
-  month: z
-    .string()
-    .regex(
-      /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/,
-      'must be a month (YYYY-MM, 1970-01 or later)',
-    ),
+  month: z.string().regex(INVOICE_MONTH, 'must be a month (YYYY-MM, 1970-01 or later)'),
 })
 
 /** Money on the wire: a decimal string of micros, positive, never a JSON number. */
@@ -49,7 +45,7 @@ export const ListEntriesQuery = z.strictObject({
   // The previous page's nextCursor: the last entry's id.
   after: z
     .string()
-    .regex(/^le_[0-9a-z]{26}$/, "must be the previous page's nextCursor (le_…)")
+    .regex(LEDGER_ENTRY_ID, "must be the previous page's nextCursor (le_…)")
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 })
