@@ -36,6 +36,16 @@ describe('sqlite: settlements written on the settlement thread', () => {
   beforeAll(async () => {
     fx = await createBillingFixture('sqlite')
   })
+  /** The request ids of an organization's usage events, in order. */
+  const usageRequestIds = async (organizationId: string) =>
+    (
+      await fx.db
+        .selectFrom('usage_events')
+        .select('request_id')
+        .where('organization_id', '=', organizationId)
+        .orderBy('request_id')
+        .execute()
+    ).map((r) => r.request_id)
   afterAll(async () => {
     for (const billing of running) await billing.stop()
     await fx.destroy()
@@ -136,13 +146,10 @@ describe('sqlite: settlements written on the settlement thread', () => {
     const organizationId = await fx.createOrganization()
     await billing.recordUsage(usageDraft({ organizationId, requestId: 'req_after_failure_1' }))
     await billing.recordUsage(usageDraft({ organizationId, requestId: 'req_after_failure_2' }))
-    const rows = await fx.db
-      .selectFrom('usage_events')
-      .select('request_id')
-      .where('organization_id', '=', organizationId)
-      .orderBy('request_id')
-      .execute()
-    expect(rows.map((r) => r.request_id)).toEqual(['req_after_failure_1', 'req_after_failure_2'])
+    expect(await usageRequestIds(organizationId)).toEqual([
+      'req_after_failure_1',
+      'req_after_failure_2',
+    ])
     expect(failures.length).toBe(before + 1)
   })
 
@@ -189,14 +196,8 @@ describe('sqlite: settlements written on the settlement thread', () => {
     expect(lost).toHaveLength(1)
     await thread.writer.submit(record('req_after_loss'))
     await thread.close()
-    const rows = await fx.db
-      .selectFrom('usage_events')
-      .select('request_id')
-      .where('organization_id', '=', organizationId)
-      .orderBy('request_id')
-      .execute()
     // Whether the lost batch committed is unknown; the ones either side of it are there.
-    expect(rows.map((r) => r.request_id)).toEqual(
+    expect(await usageRequestIds(organizationId)).toEqual(
       expect.arrayContaining(['req_after_loss', 'req_before_loss']),
     )
   })

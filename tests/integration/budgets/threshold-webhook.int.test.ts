@@ -45,6 +45,25 @@ for (const dialect of testDialects()) {
       await built.services.models.ready()
       await built.app.ready()
     })
+    /** An organization policy with these balance thresholds (no downgrade, no caps), in force. */
+    async function publishThresholds(
+      organizationId: string,
+      thresholds: { warnBelowMicros: bigint | null; blockBelowMicros: bigint | null },
+    ) {
+      await built.services.admin.budgetPolicies.publish(SETUP_AUDIT, {
+        organizationId,
+        keyId: null,
+        content: {
+          monthlyTokenLimit: null,
+          monthlySpendCapMicros: null,
+          hardCapMicros: null,
+          thresholds: { ...thresholds, downgradeBelowMicros: null },
+          overage: 'block',
+          rateLimits: {},
+        },
+      })
+      await built.services.budgetBook.reload()
+    }
     afterAll(async () => {
       await built.app.close()
       await testDb.close()
@@ -70,23 +89,7 @@ for (const dialect of testDialects()) {
         idempotencyKey: idempotencyKey('threshold'),
       })
       // Warn once the balance falls below what it is now: the first charge crosses it.
-      await admin.budgetPolicies.publish(SETUP_AUDIT, {
-        organizationId,
-        keyId: null,
-        content: {
-          monthlyTokenLimit: null,
-          monthlySpendCapMicros: null,
-          hardCapMicros: null,
-          thresholds: {
-            warnBelowMicros: funded,
-            downgradeBelowMicros: null,
-            blockBelowMicros: null,
-          },
-          overage: 'block',
-          rateLimits: {},
-        },
-      })
-      await built.services.budgetBook.reload()
+      await publishThresholds(organizationId, { warnBelowMicros: funded, blockBelowMicros: null })
 
       const post = () =>
         built.app.inject({
@@ -143,23 +146,10 @@ for (const dialect of testDialects()) {
         category: 'paid',
         idempotencyKey: idempotencyKey('debited-fund'),
       })
-      await admin.budgetPolicies.publish(SETUP_AUDIT, {
-        organizationId,
-        keyId: null,
-        content: {
-          monthlyTokenLimit: null,
-          monthlySpendCapMicros: null,
-          hardCapMicros: null,
-          thresholds: {
-            warnBelowMicros: 800_000n,
-            downgradeBelowMicros: null,
-            blockBelowMicros: 500_000n,
-          },
-          overage: 'block',
-          rateLimits: {},
-        },
+      await publishThresholds(organizationId, {
+        warnBelowMicros: 800_000n,
+        blockBelowMicros: 500_000n,
       })
-      await built.services.budgetBook.reload()
       const crossings = async () =>
         (
           await testDb.db
