@@ -93,6 +93,16 @@ export class AlreadyVoidedError extends ConflictError {
   }
 }
 
+/** 409: the paid invoice is on the balance already (an application not voided). */
+export class InvoiceAlreadyAppliedError extends ConflictError {
+  constructor(invoiceId: string, entryId: string) {
+    super(
+      `Invoice '${invoiceId}' was already applied (ledger entry '${entryId}'); void that entry first to apply it again.`,
+      { code: 'invoice_already_applied', param: 'invoiceId' },
+    )
+  }
+}
+
 /** 409: the idempotency key was used before for a different operation or amount. */
 export class IdempotencyKeyReusedError extends ConflictError {
   constructor() {

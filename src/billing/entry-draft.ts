@@ -63,9 +63,14 @@ export function draftToRow(
     waived_micros: draft.waivedMicros ?? null,
     uncovered_micros: draft.uncoveredMicros ?? null,
     model_served: draft.modelServed ?? null,
-    details_json: draft.details ? canonicalJson(toJsonSafe(draft.details)) : null,
+    details_json: detailsJsonOf(draft.details),
     created_at: posted.createdAt,
   }
+}
+
+/** How an entry's details are stored: canonical JSON (bigints as strings), so equal details compare equal as text. */
+export function detailsJsonOf(details: Record<string, unknown> | null | undefined): string | null {
+  return details ? canonicalJson(toJsonSafe(details)) : null
 }
 
 function toJsonSafe(value: unknown): unknown {

@@ -161,6 +161,24 @@ export function findEntryByIdempotencyKey(
     .executeTakeFirst()
 }
 
+/**
+ * An organization's applications of one invoice (`detailsJson`: the application's stored
+ * details), by the partial index `ledger_entries_invoice`: never a read of the whole ledger.
+ */
+export function findInvoiceApplications(
+  db: Db,
+  query: { organizationId: string; detailsJson: string },
+): Promise<LedgerEntryRow[]> {
+  return db
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('organization_id', '=', query.organizationId)
+    // A literal, not a parameter: the planner matches it to the index's own WHERE.
+    .where('kind', '=', sql.lit('invoice_application'))
+    .where('details_json', '=', query.detailsJson)
+    .execute()
+}
+
 /** Entries that correct `entryId` (refunds and voids), oldest first. */
 export function findCorrectionsOf(db: Db, entryId: string): Promise<LedgerEntryRow[]> {
   return db

@@ -15,13 +15,14 @@ import {
   ApprovalRequiredError,
   IdempotencyKeyReusedError,
   InsufficientBalanceError,
+  InvoiceAlreadyAppliedError,
   LedgerEntryNotFoundError,
   NotRefundableError,
   NotVoidableError,
   RefundExceedsChargeError,
   SelfApprovalError,
 } from './billing-errors.js'
-import { draftToRow, type EntryDraft } from './entry-draft.js'
+import { detailsJsonOf, draftToRow, type EntryDraft } from './entry-draft.js'
 import { buildInvoice, monthPeriod, type Invoice } from './invoice.js'
 import {
   findAccountRow,
@@ -36,6 +37,7 @@ import {
   findEntryRow,
   findEntryRowsInPeriod,
   findEntryRowsPage,
+  findInvoiceApplications,
   insertAccountIfAbsent,
   insertApprovalRow,
   insertEntries,
@@ -128,6 +130,8 @@ export interface AdjustmentInput {
 export interface BillingApproval {
   approvalId: string
   organizationId: string
+  /** The prepaid account it may be used on (a refund's: the original charge's). */
+  environment: BillingEnvironment
   action: ApprovableAction
   amountMicros: Micros
   status: 'pending' | 'granted' | 'used'
@@ -143,6 +147,7 @@ function rowToApproval(row: BillingApprovalRow): BillingApproval {
   return {
     approvalId: row.approval_id,
     organizationId: row.organization_id,
+    environment: row.environment as BillingEnvironment,
     action: row.action as ApprovableAction,
     amountMicros: row.amount_micros,
     status: row.status as BillingApproval['status'],
@@ -222,11 +227,12 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       throw new ApprovalNotUsableError(`Approval '${row.approval_id}' has expired.`)
     if (
       row.organization_id !== posting.organizationId ||
+      row.environment !== posting.environment ||
       row.action !== posting.action ||
       row.amount_micros !== amount
     )
       throw new ApprovalNotUsableError(
-        `Approval '${row.approval_id}' is for ${row.action} of ${row.amount_micros} micros on ${row.organization_id}.`,
+        `Approval '${row.approval_id}' is for ${row.action} of ${row.amount_micros} micros on ${row.organization_id} (${row.environment}).`,
       )
     if (row.granted_by === actor.adminId) throw new SelfApprovalError()
     if (!(await useGrantedApproval(tx, { approvalId: row.approval_id, entryId: spec.entryId })))
@@ -371,6 +377,23 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     }
   }
 
+  /** A paid invoice goes on the balance once: refused while an application of it stands. */
+  async function assertInvoiceNotApplied(
+    tx: Db,
+    organizationId: string,
+    details: { invoiceId: string },
+  ): Promise<void> {
+    const applications = await findInvoiceApplications(tx, {
+      organizationId,
+      detailsJson: detailsJsonOf(details)!,
+    })
+    for (const application of applications) {
+      const corrections = await findCorrectionsOf(tx, application.entry_id)
+      if (!corrections.some((c) => c.kind === 'void'))
+        throw new InvoiceAlreadyAppliedError(details.invoiceId, application.entry_id)
+    }
+  }
+
   async function mustFindEntry(entryId: string, reader: Db = db): Promise<LedgerEntryRow> {
     const row = await findEntryRow(reader, entryId)
     if (!row) throw new LedgerEntryNotFoundError(entryId)
@@ -453,8 +476,9 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     },
 
     /** Add credit (a top-up, a promotional grant, or a paid invoice applied to the balance). */
-    credit: (actor: BillingActor, input: CreditInput) =>
-      post(actor, {
+    credit: (actor: BillingActor, input: CreditInput) => {
+      const details = input.invoiceId ? { invoiceId: input.invoiceId } : null
+      return post(actor, {
         action: 'billing.credit',
         organizationId: input.organizationId,
         environment: input.environment,
@@ -470,18 +494,22 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           category: input.category,
           expiresAt: input.expiresAt ?? null,
           idempotencyKey: input.idempotencyKey,
-          details: input.invoiceId ? { invoiceId: input.invoiceId } : null,
+          details,
         },
         // After the replay check: a retry of a credit whose expiry has since passed still
-        // answers the credit it posted.
-        validate: () => {
+        // answers the credit it posted, and a retry of an invoice application is not a second
+        // application. Under the account's lock, so two keys applying one invoice to an
+        // account cannot both pass (see docs/billing.md for two environments at once).
+        validate: async (tx) => {
           if (input.expiresAt && input.expiresAt <= toIsoTimestamp(clock.nowMs()))
             throw new InvalidRequestError('expiresAt must be in the future.', {
               param: 'expiresAt',
               code: 'expiry_in_past',
             })
+          if (input.invoiceId) await assertInvoiceNotApplied(tx, input.organizationId, details!)
         },
-      }),
+      })
+    },
 
     /**
      * Refund (part of) a settled usage charge. Cites the original request and its settlement
@@ -573,7 +601,12 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     /** Ask for a second admin's approval of a large credit, refund or adjustment. */
     requestApproval: (
       actor: BillingActor,
-      input: { organizationId: string; action: ApprovableAction; amountMicros: Micros },
+      input: {
+        organizationId: string
+        environment: BillingEnvironment
+        action: ApprovableAction
+        amountMicros: Micros
+      },
     ): Promise<BillingApproval> =>
       auditLog.run(actor.audit, 'billing.approval_request', async (tx) => {
         await assertOrganization(tx, input.organizationId)
@@ -581,6 +614,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         const row: BillingApprovalRow = {
           approval_id: newLedgerId('apr', nowMs),
           organization_id: input.organizationId,
+          environment: input.environment,
           action: input.action,
           amount_micros: input.amountMicros,
           status: 'pending',
@@ -750,6 +784,7 @@ function entryDiff(entry: LedgerEntry): Record<string, unknown> {
 function approvalDiff(approval: BillingApproval): Record<string, unknown> {
   return {
     action: approval.action,
+    environment: approval.environment,
     amountMicros: approval.amountMicros,
     status: approval.status,
     requestedBy: approval.requestedBy,

@@ -89,6 +89,8 @@ export interface BillingApprovalsTable {
   /** `apr_…` */
   approval_id: string
   organization_id: string
+  /** The account it is for: 'live' | 'test' (migration 0017). */
+  environment: string
   /** The audit action it approves (`billing.credit`, `billing.refund`, …). */
   action: string
   amount_micros: bigint

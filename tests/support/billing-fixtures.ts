@@ -106,6 +106,7 @@ export const BILLING_ROUTE_FIXTURES = {
         { audit: SETUP_AUDIT, adminId: 'adm_another_admin' },
         {
           organizationId: await h.createOrganization(),
+          environment: 'live',
           action: 'billing.refund',
           amountMicros: 5_000_000_000n,
         },

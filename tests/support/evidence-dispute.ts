@@ -153,6 +153,7 @@ export async function scriptDispute(
   // Funding is above the approval threshold too: approved by a second (setup) admin.
   const funding = await admin.billing.requestApproval(SETUP_BILLING_ACTOR, {
     organizationId,
+    environment: 'live',
     action: 'billing.credit',
     amountMicros: 1_000_000n,
   })

@@ -188,6 +188,7 @@ export const requestApprovalRoute = adminRoute({
     toWire(
       await ctx.services.billing.requestApproval(actorOf(ctx), {
         organizationId: ctx.params.organizationId,
+        environment: ctx.body.environment,
         action: ctx.body.action,
         amountMicros: ctx.body.amountMicros,
       }),

@@ -91,6 +91,8 @@ export const AdjustmentBody = z.strictObject({
 
 export const ApprovalRequestBody = z.strictObject({
   action: z.enum(APPROVABLE_ACTIONS),
+  /** The account the approved posting is for; a refund's is its original charge's. */
+  environment: Environment.default('live'),
   amountMicros: PositiveMicros,
 })
 
@@ -154,6 +156,7 @@ export const LedgerEntryResponse = z.object({
 export const ApprovalResponse = z.object({
   approvalId: z.string(),
   organizationId: z.string(),
+  environment: Environment,
   action: z.enum(APPROVABLE_ACTIONS),
   amountMicros: MicrosString,
   status: z.enum(['pending', 'granted', 'used']),

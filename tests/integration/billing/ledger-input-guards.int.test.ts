@@ -13,8 +13,8 @@ const SECOND_ADMIN = { audit: BILLING_ACTOR.audit, adminId: 'adm_test_second' }
 
 /**
  * What an admin billing operation refuses, and what it must not let through twice: a replay
- * that differs, a credit already expired, a balance past BIGINT, an approval used on two
- * accounts at once, an invoice of a month not begun.
+ * that differs, a credit already expired, a balance past BIGINT, an approval used twice or on
+ * another account, a paid invoice applied twice, an invoice of a month not begun.
  */
 for (const dialect of testDialects()) {
   describe(`${dialect}: admin billing operations refuse what would be wrong`, () => {
@@ -89,6 +89,7 @@ for (const dialect of testDialects()) {
       const approve = async (idempotencyKey: string) => {
         const approval = await billing.ledger.requestApproval(BILLING_ACTOR, {
           organizationId,
+          environment: 'live',
           action: 'billing.credit',
           amountMicros: big,
         })
@@ -104,13 +105,15 @@ for (const dialect of testDialects()) {
       expect(await liveBalance(organizationId)).toBe(big)
     })
 
-    it('lets one approval be used once, even by postings to two accounts at the same time', async () => {
+    it('lets one approval be used once, by concurrent postings, and only on the account it names', async () => {
       const organizationId = await fx.createOrganization()
       const approval = await billing.ledger.requestApproval(BILLING_ACTOR, {
         organizationId,
+        environment: 'test',
         action: 'billing.credit',
         amountMicros: 2_000_000n,
       })
+      expect(approval.environment).toBe('test')
       await billing.ledger.grantApproval(SECOND_ADMIN, approval.approvalId)
       const codes = await Promise.all(
         (['live', 'test'] as const).flatMap((environment) =>
@@ -124,14 +127,61 @@ for (const dialect of testDialects()) {
                 idempotencyKey: `approved-${environment}-${i}`,
                 approvalId: approval.approvalId,
               }),
-            ),
+            ).then((code) => ({ environment, code })),
           ),
         ),
       )
-      expect(codes.filter((c) => c === 'ok')).toHaveLength(1)
-      expect(codes.filter((c) => c !== 'ok').every((c) => c === 'approval_not_usable')).toBe(true)
+      // The live postings cite an approval for the test account: refused, whatever the timing.
+      expect(codes.filter((c) => c.environment === 'live').map((c) => c.code)).toEqual(
+        Array(4).fill('approval_not_usable'),
+      )
+      const test = codes.filter((c) => c.environment === 'test').map((c) => c.code)
+      expect(test.filter((c) => c === 'ok')).toHaveLength(1)
+      expect(test.filter((c) => c !== 'ok')).toEqual(Array(3).fill('approval_not_usable'))
       const { accounts } = await billing.ledger.balance(organizationId)
-      expect(accounts.reduce((sum, a) => sum + a.balanceMicros, 0n)).toBe(2_000_000n)
+      expect(accounts.find((a) => a.environment === 'test')?.balanceMicros).toBe(2_000_000n)
+      expect(accounts.find((a) => a.environment === 'live')?.balanceMicros ?? 0n).toBe(0n)
+      expect((await billing.ledger.getApproval(approval.approvalId)).status).toBe('used')
+    })
+
+    it('applies a paid invoice once: another key for the same invoice is a 409 until the application is voided', async () => {
+      const organizationId = await fx.createOrganization()
+      const apply = (idempotencyKey: string, environment: 'live' | 'test' = 'live') =>
+        credit(organizationId, { idempotencyKey, environment, invoiceId: 'INV-2026-03-7' })
+      const first = await apply('inv-a')
+      expect(first.kind).toBe('invoice_application')
+      expect(await codeOf(apply('inv-b'))).toBe('invoice_already_applied')
+      expect(await codeOf(apply('inv-c', 'test'))).toBe('invoice_already_applied')
+      // The retry of the first application is still that application, not a refusal.
+      expect((await apply('inv-a')).entryId).toBe(first.entryId)
+      // Another invoice, and the same invoice id at another organization, are their own.
+      expect(
+        (await credit(organizationId, { idempotencyKey: 'inv-d', invoiceId: 'INV-8' })).kind,
+      ).toBe('invoice_application')
+      const other = await fx.createOrganization()
+      expect(
+        (await credit(other, { idempotencyKey: 'inv-a', invoiceId: 'INV-2026-03-7' })).kind,
+      ).toBe('invoice_application')
+      expect(await liveBalance(organizationId)).toBe(1_000n)
+      await billing.ledger.void(BILLING_ACTOR, {
+        entryId: first.entryId,
+        idempotencyKey: 'void-inv-a',
+      })
+      const again = await apply('inv-e')
+      expect(again.entryId).not.toBe(first.entryId)
+      expect(await liveBalance(organizationId)).toBe(1_000n)
+    })
+
+    it('applies one invoice once when several keys race for it', async () => {
+      const organizationId = await fx.createOrganization()
+      const codes = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          codeOf(credit(organizationId, { idempotencyKey: `race-${i}`, invoiceId: 'INV-RACE' })),
+        ),
+      )
+      expect(codes.filter((c) => c === 'ok')).toHaveLength(1)
+      expect(codes.filter((c) => c !== 'ok')).toEqual(Array(5).fill('invoice_already_applied'))
+      expect(await liveBalance(organizationId)).toBe(500n)
     })
 
     it('refuses an invoice of a month that has not started', async () => {

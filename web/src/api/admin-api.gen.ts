@@ -1711,6 +1711,8 @@ export interface paths {
                                 approvalId: string;
                                 /** @description ISO 8601, UTC */
                                 createdAt: string;
+                                /** @enum {string} */
+                                environment: "live" | "test";
                                 /** @description ISO 8601, UTC */
                                 expiresAt: string;
                                 grantedAt: string | null;
@@ -1785,6 +1787,8 @@ export interface paths {
                             approvalId: string;
                             /** @description ISO 8601, UTC */
                             createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
                             /** @description ISO 8601, UTC */
                             expiresAt: string;
                             grantedAt: string | null;
@@ -1862,6 +1866,8 @@ export interface paths {
                             approvalId: string;
                             /** @description ISO 8601, UTC */
                             createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
                             /** @description ISO 8601, UTC */
                             expiresAt: string;
                             grantedAt: string | null;
@@ -2156,6 +2162,8 @@ export interface paths {
                                     approvalId: string;
                                     /** @description ISO 8601, UTC */
                                     createdAt: string;
+                                    /** @enum {string} */
+                                    environment: "live" | "test";
                                     /** @description ISO 8601, UTC */
                                     expiresAt: string;
                                     grantedAt: string | null;
@@ -3420,6 +3428,11 @@ export interface paths {
                         /** @enum {string} */
                         action: "billing.credit" | "billing.refund" | "billing.manual_adjustment";
                         amountMicros: string;
+                        /**
+                         * @default live
+                         * @enum {string}
+                         */
+                        environment?: "live" | "test";
                     };
                 };
             };
@@ -3438,6 +3451,8 @@ export interface paths {
                             approvalId: string;
                             /** @description ISO 8601, UTC */
                             createdAt: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
                             /** @description ISO 8601, UTC */
                             expiresAt: string;
                             grantedAt: string | null;

@@ -55,6 +55,7 @@ export function ApprovalsPage() {
             <tr>
               <th scope="col">Action</th>
               <th scope="col">Amount</th>
+              <th scope="col">Environment</th>
               <th scope="col">Organization</th>
               <th scope="col">Requested</th>
               <th scope="col">Open</th>
@@ -65,6 +66,7 @@ export function ApprovalsPage() {
               <tr key={a.approvalId}>
                 <td>{a.action}</td>
                 <td>{formatMicros(a.amountMicros)}</td>
+                <td>{a.environment}</td>
                 <td>
                   <code>{a.organizationId}</code>
                 </td>
@@ -105,6 +107,8 @@ export function ApprovalsPage() {
             <dd>{approval.action}</dd>
             <dt>Amount</dt>
             <dd>{formatMicros(approval.amountMicros)}</dd>
+            <dt>Environment</dt>
+            <dd>{approval.environment}</dd>
             <dt>Organization</dt>
             <dd>
               <Link to={`/orgs/${approval.organizationId}`}>{approval.organizationId}</Link>

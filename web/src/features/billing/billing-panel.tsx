@@ -498,6 +498,7 @@ function RequestApproval(props: { organizationId: string }) {
     'billing.credit' | 'billing.refund' | 'billing.manual_adjustment'
   >('billing.credit')
   const [amount, setAmount] = useState('')
+  const [environment, setEnvironment] = useState<'live' | 'test'>('live')
   const [created, setCreated] = useState<string | null>(null)
   return (
     <DialogButton label="Request approval">
@@ -507,7 +508,7 @@ function RequestApproval(props: { organizationId: string }) {
           onSubmit={async () => {
             const approval = await api.post('/admin/v1/orgs/{organizationId}/billing/approvals', {
               path: { organizationId: props.organizationId },
-              body: { action, amountMicros: requireMicros(amount) },
+              body: { action, environment, amountMicros: requireMicros(amount) },
             })
             setCreated(approval.approvalId)
           }}
@@ -528,6 +529,12 @@ function RequestApproval(props: { organizationId: string }) {
             inputMode="decimal"
             value={amount}
             onChange={(e) => setAmount(e.target.value)}
+          />
+          <SelectField
+            label="Approval environment"
+            options={['live', 'test']}
+            value={environment}
+            onChange={(e) => setEnvironment(e.target.value as 'live' | 'test')}
           />
           {created ? (
             <p role="status">
