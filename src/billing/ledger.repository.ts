@@ -169,14 +169,16 @@ export function findInvoiceApplications(
   db: Db,
   query: { organizationId: string; detailsJson: string },
 ): Promise<LedgerEntryRow[]> {
-  return db
-    .selectFrom('ledger_entries')
-    .selectAll()
-    .where('organization_id', '=', query.organizationId)
-    // A literal, not a parameter: the planner matches it to the index's own WHERE.
-    .where('kind', '=', sql.lit('invoice_application'))
-    .where('details_json', '=', query.detailsJson)
-    .execute()
+  return (
+    db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('organization_id', '=', query.organizationId)
+      // A literal, not a parameter: the planner matches it to the index's own WHERE.
+      .where('kind', '=', sql.lit('invoice_application'))
+      .where('details_json', '=', query.detailsJson)
+      .execute()
+  )
 }
 
 /** Entries that correct `entryId` (refunds and voids), oldest first. */
