@@ -40,6 +40,7 @@ import {
   DEFAULT_BILLING_SETTINGS,
   billingSettingsFrom,
   createBilling,
+  findCommittedBalance,
   type BillingConfig,
   type LedgerEntry,
 } from './billing/index.js'
@@ -180,6 +181,9 @@ export function createServices(deps: ServicesDeps) {
     db,
     auditLog,
     clock,
+    // Crossings are of the live balance (observeBalance below).
+    currentBalance: (tx, organizationId) =>
+      findCommittedBalance(tx, { organizationId, environment: 'live' }),
     webhook: webhookUrl
       ? createWebhookSender({
           url: webhookUrl,

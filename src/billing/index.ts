@@ -94,3 +94,4 @@ export {
   BalancesOwnedElsewhereError,
   type BalanceOwnership,
 } from './balance-ownership.js'
+export { findCommittedBalance } from './ledger.repository.js'

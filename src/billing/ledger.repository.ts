@@ -14,6 +14,7 @@ import type {
   LedgerEntryKind,
 } from './ledger-entry.js'
 import type { SettlementOutcome } from './settlement-rules.js'
+import type { Micros } from './money.js'
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>
@@ -73,6 +74,20 @@ export function findAccountRow(
     .where('organization_id', '=', key.organizationId)
     .where('environment', '=', key.environment)
     .executeTakeFirst()
+}
+
+/** An account's committed balance (holds not subtracted), or null when it has none yet. */
+export async function findCommittedBalance(
+  db: Db,
+  key: { organizationId: string; environment: BillingEnvironment },
+): Promise<Micros | null> {
+  const row = await db
+    .selectFrom('ledger_accounts')
+    .select('balance_micros')
+    .where('organization_id', '=', key.organizationId)
+    .where('environment', '=', key.environment)
+    .executeTakeFirst()
+  return row?.balance_micros ?? null
 }
 
 export function findAccountRows(db: Db): Promise<LedgerAccountRow[]> {

@@ -46,10 +46,20 @@ export interface ThresholdEventsDeps {
    * (another instance may have recorded a crossing meanwhile). @default 30000
    */
   stateCacheTtlMs?: number
+  /**
+   * The organization's live balance as the ledger holds it now, read in the crossing's
+   * transaction (null: no account). An observation can arrive after a later one (settlements
+   * of one batch resolve in any order; another instance observes on its own): a crossing the
+   * current balance contradicts is stale and recorded by nobody. Absent: observations are
+   * taken as they come.
+   */
+  currentBalance?: (tx: Db, organizationId: string) => Promise<Micros | null>
 }
 
 /** Thrown inside the transaction to roll it back when another writer already recorded it. */
 class AlreadyRecorded extends Error {}
+/** Thrown inside the transaction when the ledger's balance has moved back across the threshold. */
+class Stale extends Error {}
 
 const CROSSING_ID_PREFIX = 'btc'
 
@@ -81,7 +91,7 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
     return states
   }
 
-  async function record(event: ThresholdCrossingEvent): Promise<boolean> {
+  async function record(event: ThresholdCrossingEvent): Promise<'recorded' | 'already' | 'stale'> {
     const context: AuditContext = {
       actor: { type: 'system', id: THRESHOLD_ACTOR_ID, role: null },
       ip: null,
@@ -94,6 +104,9 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
         const rows = await findThresholdStateRows(tx, event.organizationId)
         const current = rows.find((r) => r.threshold === event.threshold)?.state ?? 'above'
         if (current === wanted) throw new AlreadyRecorded()
+        const balanceNow = (await deps.currentBalance?.(tx, event.organizationId)) ?? null
+        if (balanceNow !== null && stateAt(balanceNow, BigInt(event.thresholdMicros)) !== wanted)
+          throw new Stale()
         const row: BudgetThresholdStateRow = {
           organization_id: event.organizationId,
           threshold: event.threshold,
@@ -119,11 +132,30 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
           },
         }
       })
-      return true
+      return 'recorded'
     } catch (err) {
-      if (err instanceof AlreadyRecorded) return false
+      if (err instanceof AlreadyRecorded) return 'already'
+      if (err instanceof Stale) return 'stale'
       throw err
     }
+  }
+
+  // One organization's observations run one after another, in the order they came: two at
+  // once would both compare with the same remembered state, and the second's crossing back
+  // would be lost behind the first's.
+  const queues = new Map<string, Promise<void>>()
+  function inOrder<T>(organizationId: string, run: () => Promise<T>): Promise<T> {
+    const previous = queues.get(organizationId) ?? Promise.resolve()
+    const result = previous.then(run)
+    const done = result.then(
+      () => undefined,
+      () => undefined,
+    )
+    queues.set(organizationId, done)
+    void done.then(() => {
+      if (queues.get(organizationId) === done) queues.delete(organizationId)
+    })
+    return result
   }
 
   return {
@@ -134,7 +166,9 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
      */
     // Requests never await this; `drain` does (shutdown, tests reading the audit log).
     observe: (input: ObserveInput): Promise<ThresholdCrossingEvent[]> =>
-      inFlight.track(observe(input)),
+      configuredThresholds(input.thresholds).length === 0
+        ? Promise.resolve([])
+        : inFlight.track(inOrder(input.organizationId, () => observe(input))),
 
     /** Forget the remembered states (tests; a restart does the same). */
     forget: () => known.clear(),
@@ -168,10 +202,11 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
         requestId: input.requestId ?? null,
         occurredAt: toIsoTimestamp(nowMs),
       }
-      const wrote = await record(event)
-      // Either way the database now holds `now` for this threshold.
+      const outcome = await record(event)
+      // Stale: the stored state stands (the balance is back on its side); else it is `now`.
+      if (outcome === 'stale') continue
       states.set(threshold, now)
-      if (!wrote) continue
+      if (outcome === 'already') continue
       recorded.push(event)
       deps.webhook?.send({ id: event.crossingId, payload: { ...event } })
     }

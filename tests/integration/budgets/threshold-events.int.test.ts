@@ -56,6 +56,7 @@ for (const dialect of testDialects()) {
   describe(`${dialect}: budget threshold crossings`, () => {
     let testDb: TestDb
     let organizationId: string
+    let newOrganization: () => Promise<string>
     const clock = createManualClock(Date.UTC(2026, 10, 1))
     const signingKey = deriveKey(TEST_MASTER_KEY, 'webhook-signing')
     let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined
@@ -68,8 +69,9 @@ for (const dialect of testDialects()) {
         clock,
         invalidation: createLocalInvalidation(),
       })
-      organizationId = (await organizations.create(SETUP_AUDIT, { name: 'Thresholds' }))
-        .organizationId
+      newOrganization = async () =>
+        (await organizations.create(SETUP_AUDIT, { name: 'Thresholds' })).organizationId
+      organizationId = await newOrganization()
     })
     afterEach(async () => {
       await receiver?.close()
@@ -78,12 +80,16 @@ for (const dialect of testDialects()) {
     afterAll(() => testDb.destroy())
 
     /** A fresh service: what a restarted (or another) gateway process would build. */
-    function startInstance(webhook: WebhookSender | null = null): ThresholdEvents {
+    function startInstance(
+      webhook: WebhookSender | null = null,
+      currentBalance?: () => bigint,
+    ): ThresholdEvents {
       return createThresholdEvents({
         db: testDb.db,
         auditLog: createAuditLog({ db: testDb.db, clock }),
         clock,
         webhook,
+        ...(currentBalance ? { currentBalance: () => Promise.resolve(currentBalance()) } : {}),
       })
     }
 
@@ -153,6 +159,53 @@ for (const dialect of testDialects()) {
       expect(recorded.filter((c) => c.threshold === 'downgrade')).toHaveLength(1)
       const added = (await crossingEvents()).length - before
       expect(added).toBe(recorded.length + 1) // + the "up" that took warn above again
+    })
+
+    it('takes one organization’s observations in the order they came, so a quick way back is not lost', async () => {
+      const org = await newOrganization()
+      const events = startInstance()
+      const at = (balanceMicros: bigint) =>
+        events.observe({
+          organizationId: org,
+          balanceMicros,
+          thresholds: THRESHOLDS,
+          policy: POLICY,
+        })
+      const [down, up] = await Promise.all([at(800n), at(2_000n)])
+      expect(down.map((c) => [c.threshold, c.direction])).toEqual([['warn', 'down']])
+      expect(up.map((c) => [c.threshold, c.direction])).toEqual([['warn', 'up']])
+      expect(await at(1_500n)).toEqual([])
+    })
+
+    it('records nothing for an observation the ledger’s balance has already overtaken', async () => {
+      const org = await newOrganization()
+      let ledgerBalance = 5_000n
+      const a = startInstance(null, () => ledgerBalance)
+      const b = startInstance(null, () => ledgerBalance)
+      const at = (events: ThresholdEvents, balanceMicros: bigint) =>
+        events.observe({
+          organizationId: org,
+          balanceMicros,
+          thresholds: THRESHOLDS,
+          policy: POLICY,
+        })
+      const mine = async () =>
+        (await crossingEvents()).filter((e) => e.organization_id === org).length
+      // A settlement took the balance to 800, a credit right after to 5,000; the credit's
+      // observation came first (here: on another instance), the settlement's after it.
+      expect(await at(b, 5_000n)).toEqual([])
+      expect(await at(a, 800n)).toEqual([])
+      expect(await mine()).toBe(0)
+      // Once the ledger is below the threshold, the same observation is a crossing.
+      ledgerBalance = 800n
+      const down = await at(a, 800n)
+      expect(down.map((c) => [c.threshold, c.direction])).toEqual([['warn', 'down']])
+      // And back: a stale "still below" from the other instance records nothing either.
+      ledgerBalance = 3_000n
+      expect(await at(b, 700n)).toEqual([])
+      const up = await at(b, 3_000n)
+      expect(up.map((c) => [c.threshold, c.direction])).toEqual([['warn', 'up']])
+      expect(await mine()).toBe(2)
     })
 
     it('posts each crossing to the webhook, signed, retrying a failing receiver', async () => {
