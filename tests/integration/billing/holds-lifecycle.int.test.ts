@@ -157,6 +157,17 @@ for (const dialect of testDialects()) {
         expect(new Set(entries.map((e) => e!.createdAt)).size).toBe(1)
         expect(entries.map((e) => e!.accountVersion).sort()).toEqual([2n, 3n, 4n, 5n])
         expect((await liveAccount(billing, organizationId)).balanceMicros).toBe(9_000n)
+        // Listed newest first, the batch's entries (one millisecond) are in version order too,
+        // each balance the one after the entry below it.
+        const listed = await billing.ledger.listEntries({ organizationId, limit: 10 })
+        expect(listed.map((e) => e.accountVersion)).toEqual([5n, 4n, 3n, 2n, 1n])
+        expect(listed.map((e) => e.balanceAfterMicros)).toEqual([
+          9_000n,
+          9_250n,
+          9_500n,
+          9_750n,
+          10_000n,
+        ])
       })
 
       it('rejects every settle of a failed batch and charges none of them', async () => {
