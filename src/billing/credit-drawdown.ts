@@ -16,14 +16,22 @@ function compareGrants(a: Grant, b: Grant): number {
   return a.version < b.version ? -1 : a.version > b.version ? 1 : 0
 }
 
+/** A draw-down replay fed an account's entries one at a time, in account order. */
+export interface DrawDownReplay {
+  apply(entry: LedgerEntry): void
+  /** What is left of each expiring credit not closed (by its expiry entry or a void) so far. */
+  unspent(): Map<string, Micros>
+}
+
 /**
- * What is left of each expiring credit that has not been closed (by its expiry entry or a void),
- * replaying an account's entries in account order under the one draw-down rule: spending takes
- * from expiring credits first (soonest expiry first, promotional before paid, oldest first) and
- * from credit without expiry last; money coming back (refunds, credits without expiry) joins the
- * credit without expiry. Pure: same entries, same answer.
+ * Replays an account's entries under the one draw-down rule: spending takes from expiring
+ * credits first (soonest expiry first, promotional before paid, oldest first) and from credit
+ * without expiry last; money coming back (refunds, credits without expiry) joins the credit
+ * without expiry. Fed in pieces (credit-expiry.ts reads most of the ledger outside the write
+ * lock and only the newest entries under it): the same entries in the same order give the
+ * same answer however they were split.
  */
-export function unspentExpiringCredits(entries: readonly LedgerEntry[]): Map<string, Micros> {
+export function createDrawDownReplay(): DrawDownReplay {
   let open: Grant[] = []
   const take = (grant: Grant, wanted: Micros): Micros => {
     const taken = wanted < grant.remaining ? wanted : grant.remaining
@@ -38,30 +46,77 @@ export function unspentExpiringCredits(entries: readonly LedgerEntry[]): Map<str
     }
     // What the expiring credits did not cover came from credit without expiry.
   }
-  for (const entry of entries) {
-    const isGrant =
-      (entry.kind === 'credit' || entry.kind === 'invoice_application') &&
-      entry.expiresAt !== null &&
-      entry.amountMicros > 0n
-    if (isGrant) {
-      open.push({
-        entryId: entry.entryId,
-        expiresAt: entry.expiresAt!,
-        promotional: entry.category === 'promotional',
-        version: entry.accountVersion,
-        remaining: entry.amountMicros,
-      })
-      continue
-    }
-    const closes = open.find((g) => g.entryId === entry.originalEntryId)
-    if (closes && (entry.kind === 'credit_expiry' || entry.kind === 'void')) {
-      const debit = -entry.amountMicros
-      const rest = debit - take(closes, debit)
-      open = open.filter((g) => g !== closes)
-      if (rest > 0n) drawDown(rest)
-      continue
-    }
-    if (entry.amountMicros < 0n) drawDown(-entry.amountMicros)
+  return {
+    apply: (entry) => {
+      if (isExpiringGrant(entry)) {
+        open.push({
+          entryId: entry.entryId,
+          expiresAt: entry.expiresAt!,
+          promotional: entry.category === 'promotional',
+          version: entry.accountVersion,
+          remaining: entry.amountMicros,
+        })
+        return
+      }
+      const closes = open.find((g) => g.entryId === entry.originalEntryId)
+      if (closes && closesGrant(entry)) {
+        const debit = -entry.amountMicros
+        const rest = debit - take(closes, debit)
+        open = open.filter((g) => g !== closes)
+        if (rest > 0n) drawDown(rest)
+        return
+      }
+      if (entry.amountMicros < 0n) drawDown(-entry.amountMicros)
+    },
+    unspent: () => new Map(open.map((g) => [g.entryId, g.remaining])),
   }
-  return new Map(open.map((g) => [g.entryId, g.remaining]))
+}
+
+/** What is left of each expiring credit not yet closed, from an account's entries in order. Pure. */
+export function unspentExpiringCredits(entries: readonly LedgerEntry[]): Map<string, Micros> {
+  const replay = createDrawDownReplay()
+  for (const entry of entries) replay.apply(entry)
+  return replay.unspent()
+}
+
+/** A credit (or invoice application) with an expiry: a grant the draw-down rule tracks. */
+export function isExpiringGrant(
+  entry: Pick<LedgerEntry, 'kind' | 'expiresAt' | 'amountMicros'>,
+): boolean {
+  return (
+    (entry.kind === 'credit' || entry.kind === 'invoice_application') &&
+    entry.expiresAt !== null &&
+    entry.amountMicros > 0n
+  )
+}
+
+/** The entry kinds that close a grant: its expiry, or its void. */
+export function closesGrant(entry: Pick<LedgerEntry, 'kind'>): boolean {
+  return entry.kind === 'credit_expiry' || entry.kind === 'void'
+}
+
+/**
+ * The account version a replay may start at with nothing open and still get every grant
+ * from `unclosed` onward right: the earliest grant still open at that point. Entries before it
+ * only ever drew on grants that closed before it, so they cannot change what is left of any
+ * later one. `grants`: every expiring grant of the account, each with the version of the entry
+ * that closed it (null: not closed).
+ * @example replayStart([{ version: 3n, closedAt: 9n }, { version: 7n, closedAt: null }]) // 3n
+ */
+export function replayStart(
+  grants: readonly { version: bigint; closedAt: bigint | null }[],
+): bigint | null {
+  let start: bigint | null = null
+  for (const g of grants)
+    if (g.closedAt === null && (start === null || g.version < start)) start = g.version
+  if (start === null) return null
+  // A grant before `start` still open at `start` shares the draw-downs after it: start there.
+  for (;;) {
+    let earlier: bigint | null = null
+    for (const g of grants)
+      if (g.version < start && (g.closedAt === null || g.closedAt > start))
+        if (earlier === null || g.version < earlier) earlier = g.version
+    if (earlier === null) return start
+    start = earlier
+  }
 }

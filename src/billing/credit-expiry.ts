@@ -4,9 +4,11 @@ import { takeWriteLock, type Db } from '../storage/index.js'
 import type { BalanceBook } from './balance-book.js'
 import type { HoldStrategy } from './balance-holds.js'
 import { newLedgerId } from './billing-ids.js'
-import { unspentExpiringCredits } from './credit-drawdown.js'
+import { createDrawDownReplay, replayStart, type DrawDownReplay } from './credit-drawdown.js'
 import { draftToRow } from './entry-draft.js'
 import {
+  findAccountEntriesFrom,
+  findAccountGrants,
   findCorrectionsOf,
   insertEntries,
   lockAccountRows,
@@ -17,10 +19,14 @@ import {
 import type { LedgerEntry } from './ledger-entry.js'
 import { minMicros, type Micros } from './money.js'
 
+/** Entries read per query while replaying an account's ledger. */
+const REPLAY_PAGE = 2_000
+
 /**
  * Expiring credits past their time and not yet closed by an expiry or a void, in ledger order.
- * Served by the partial index `ledger_entries_expiring` (migration 0016): only expiring credits
- * are in it, so the job never reads the rest of the ledger.
+ * Served by the partial index `ledger_entries_expiring` (migration 0016; only entries with an
+ * expiry are in it) and, for the closing entries, `ledger_entries_original`: finding what is due
+ * reads no usage charge. Working out what is left of each one does (expireOne's replay).
  */
 export function dueCreditsQuery(db: Db, now: string) {
   return db
@@ -62,18 +68,34 @@ export function createCreditExpiry(deps: {
 
   const dueCredits = (now: string) => dueCreditsQuery(db, now).execute()
 
-  /** An account's entries in the order they were posted. */
-  const accountEntries = async (reader: Db, accountId: string) =>
-    (
-      await reader
-        .selectFrom('ledger_entries')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .orderBy('account_version')
-        .execute()
-    ).map(rowToEntry)
+  /** Feed the replay the account's entries from `from.version` to the end; the next version. */
+  async function replayFrom(
+    reader: Db,
+    replay: DrawDownReplay,
+    from: { accountId: string; version: bigint },
+  ): Promise<bigint> {
+    let next = from.version
+    for (;;) {
+      const page = await findAccountEntriesFrom(reader, {
+        accountId: from.accountId,
+        fromVersion: next,
+        limit: REPLAY_PAGE,
+      })
+      for (const row of page) replay.apply(rowToEntry(row))
+      if (page.length > 0) next = page.at(-1)!.account_version + 1n
+      if (page.length < REPLAY_PAGE) return next
+    }
+  }
 
   async function expireOne(grant: LedgerEntryRow): Promise<void> {
+    // Most of the replay runs before the transaction, a page at a time: entries never change
+    // and versions only grow, so what was read stays true, and the write lock (which every
+    // settlement waits for) is held only for the entries posted since. It starts at the
+    // earliest grant still open then, not at the account's first entry.
+    const replay = createDrawDownReplay()
+    const start =
+      replayStart(await findAccountGrants(db, grant.account_id)) ?? grant.account_version
+    const readUpTo = await replayFrom(db, replay, { accountId: grant.account_id, version: start })
     let reserved = 0n
     let posted = 0n
     let entry: LedgerEntry | null = null
@@ -83,11 +105,11 @@ export function createCreditExpiry(deps: {
         const [account] = await lockAccountRows(trx, [grant.account_id])
         if (!account) return
         if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund')) return
-        // What is unspent, read under the write lock: every settlement that drew from this
-        // grant (the settlement thread writes beside this connection) has committed or waits.
-        const unspent =
-          unspentExpiringCredits(await accountEntries(trx, grant.account_id)).get(grant.entry_id) ??
-          0n
+        // The rest of what is unspent, read under the write lock: every settlement that drew
+        // from this grant (the settlement thread writes beside this connection) has committed
+        // or waits.
+        await replayFrom(trx, replay, { accountId: grant.account_id, version: readUpTo })
+        const unspent = replay.unspent().get(grant.entry_id) ?? 0n
         let amount: Micros
         if (deps.strategy === 'memory') {
           // Take the debit from the book before the commit (as admin debits do), and only what

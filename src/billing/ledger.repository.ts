@@ -206,6 +206,57 @@ export function findCorrectionsOf(db: Db, entryId: string): Promise<LedgerEntryR
     .execute()
 }
 
+/**
+ * An account's expiring grants (credits and invoice applications with an expiry), each with the
+ * version of the entry that closed it (its expiry or void; null while open), in account order.
+ * Read by the partial index `ledger_entries_account_grants` and `ledger_entries_original`.
+ */
+export async function findAccountGrants(
+  db: Db,
+  accountId: string,
+): Promise<{ entryId: string; version: bigint; closedAt: bigint | null }[]> {
+  const grants = await db
+    .selectFrom('ledger_entries')
+    .select(['entry_id', 'account_version'])
+    .where('account_id', '=', accountId)
+    .where('expires_at', 'is not', null)
+    .where('kind', 'in', ['credit', 'invoice_application'])
+    .where('amount_micros', '>', 0n)
+    .orderBy('account_version')
+    .execute()
+  const closedAt = new Map<string, bigint>()
+  for (let i = 0; i < grants.length; i += 500) {
+    const ids = grants.slice(i, i + 500).map((g) => g.entry_id)
+    const closings = await db
+      .selectFrom('ledger_entries')
+      .select(['original_entry_id', 'account_version'])
+      .where('original_entry_id', 'in', ids)
+      .where('kind', 'in', ['credit_expiry', 'void'])
+      .execute()
+    for (const c of closings) closedAt.set(c.original_entry_id!, c.account_version)
+  }
+  return grants.map((g) => ({
+    entryId: g.entry_id,
+    version: g.account_version,
+    closedAt: closedAt.get(g.entry_id) ?? null,
+  }))
+}
+
+/** Up to `limit` of an account's entries from version `fromVersion` on, in account order. */
+export function findAccountEntriesFrom(
+  db: Db,
+  page: { accountId: string; fromVersion: bigint; limit: number },
+): Promise<LedgerEntryRow[]> {
+  return db
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('account_id', '=', page.accountId)
+    .where('account_version', '>=', page.fromVersion)
+    .orderBy('account_version')
+    .limit(page.limit)
+    .execute()
+}
+
 /** Every entry that concerns a customer request: its settlement and any refunds. */
 export function findEntriesOfRequest(db: Db, requestId: string): Promise<LedgerEntryRow[]> {
   return db

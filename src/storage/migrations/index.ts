@@ -16,6 +16,7 @@ import * as m0014 from './0014-job-leases.js'
 import * as m0015 from './0015-budget-month-totals.js'
 import * as m0016 from './0016-ledger-partial-indexes.js'
 import * as m0017 from './0017-approval-environment-and-invoices.js'
+import * as m0018 from './0018-ledger-account-grants.js'
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so the same list runs from
@@ -39,4 +40,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-budget-month-totals': m0015,
   '0016-ledger-partial-indexes': m0016,
   '0017-approval-environment-and-invoices': m0017,
+  '0018-ledger-account-grants': m0018,
 }

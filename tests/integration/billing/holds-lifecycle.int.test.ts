@@ -364,6 +364,62 @@ for (const dialect of testDialects()) {
         }
       })
 
+      it('lapses exactly what settlements racing the expiry left of a credit', async () => {
+        const billing = start({ settlementBatchDelayMs: 1 })
+        for (let round = 0; round < 4; round++) {
+          const organizationId = await funded(fx, billing, 1_000n)
+          const grant = await billing.ledger.credit(BILLING_ACTOR, {
+            organizationId,
+            environment: 'live',
+            amountMicros: 500n,
+            category: 'promotional',
+            expiresAt: new Date(fx.clock.nowMs() + 60_000).toISOString(),
+            idempotencyKey: `race-grant-${round}`,
+          })
+          const holds = await Promise.all(
+            Array.from({ length: 10 }, async (_, i) => {
+              const hold = await billing.holds.place({
+                organizationId,
+                environment: 'live',
+                amountMicros: 30n,
+                requestId: `req_race_${round}_${i}`,
+              })
+              if (!hold.ok) throw new Error('hold refused')
+              return hold
+            }),
+          )
+          fx.clock.advance(120_000)
+          // The expiry's replay runs while the settlements commit, some before its lock, some after.
+          const settled = holds.map((hold, i) =>
+            new Promise((resolve) => setTimeout(resolve, i % 4)).then(() =>
+              billing.holds.settle({ hold, outcome: 'completed', costMicros: 30n }),
+            ),
+          )
+          await Promise.all([billing.expireCredits(), ...settled])
+          const [lapse] = await billing.ledger.listEntries({
+            organizationId,
+            kind: 'credit_expiry',
+            limit: 2,
+          })
+          expect(lapse?.originalEntryId).toBe(grant.entryId)
+          const charges = await billing.ledger.listEntries({
+            organizationId,
+            kind: 'usage_charge',
+            limit: 20,
+          })
+          expect(charges).toHaveLength(10)
+          // Spending draws on the expiring grant first: what lapses is what the charges posted
+          // before the expiry left of it, to the micro.
+          const before = charges.filter((c) => c.accountVersion < lapse!.accountVersion)
+          expect(lapse!.amountMicros).toBe(-(500n - 30n * BigInt(before.length)))
+          expect((await liveAccount(billing, organizationId)).balanceMicros).toBe(
+            1_500n - 300n + lapse!.amountMicros,
+          )
+          const r = await billing.ledger.reconcile(organizationId, 'live')
+          expect(r.sumOfEntriesMicros).toBe(r.balanceMicros)
+        }
+      })
+
       it('lets a refund of usage paid from an expiring credit rejoin the balance without expiry', async () => {
         const billing = start()
         const organizationId = await fx.createOrganization()
