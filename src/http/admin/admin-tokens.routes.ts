@@ -1,6 +1,13 @@
 import { PermissionDeniedError } from '../../admins/index.js'
 import { adminRoute, type AdminRoute } from './admin-route.js'
-import { AdminTokenIdParams, CreateAdminTokenBody, ScopeQuery } from './admin-tokens.schemas.js'
+import {
+  AdminTokenIdParams,
+  AdminTokenListResponse,
+  AdminTokenResponse,
+  AdminTokenWithSecretResponse,
+  CreateAdminTokenBody,
+  ScopeQuery,
+} from './admin-tokens.schemas.js'
 
 const DAY_MS = 24 * 60 * 60_000
 
@@ -12,6 +19,7 @@ export const createAdminTokenRoute = adminRoute({
   action: 'admin.token_create',
   body: CreateAdminTokenBody,
   successStatus: 201,
+  response: AdminTokenWithSecretResponse,
   handler: async ({ body, services, audit, principal, permissions }) => {
     // A token cannot mint tokens: a leaked token must not be able to outlive its own revocation.
     if (principal.via === 'token') {
@@ -39,6 +47,7 @@ export const listAdminTokensRoute = adminRoute({
   permission: 'authenticated',
   readOnly: true,
   query: ScopeQuery,
+  response: AdminTokenListResponse,
   handler: async ({ query, services, principal, permissions }) => {
     if (query.scope === 'all' && !permissions.has('admins.read')) {
       throw new PermissionDeniedError(
@@ -59,6 +68,7 @@ export const revokeAdminTokenRoute = adminRoute({
   permission: 'authenticated',
   action: 'admin.token_revoke',
   params: AdminTokenIdParams,
+  response: AdminTokenResponse,
   handler: ({ params, services, audit, principal, permissions }) =>
     services.tokens.revokeToken(audit, {
       tokenId: params.tokenId,

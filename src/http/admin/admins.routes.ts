@@ -1,13 +1,18 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import {
   AdminIdParams,
+  AdminListResponse,
+  AdminWithPermissionsResponse,
   ChangeRoleBody,
   CreateAdminBody,
   MfaRequirementBody,
+  PasswordResetResponse,
   PermissionBody,
   ResetPasswordBody,
+  SecuritySettingsResponse,
   UpdateAdminBody,
 } from './admins.schemas.js'
+import { MfaDisabledResponse } from './auth.schemas.js'
 
 export const listAdminsRoute = adminRoute({
   method: 'GET',
@@ -15,6 +20,7 @@ export const listAdminsRoute = adminRoute({
   summary: 'List admins with roles and effective permissions',
   permission: 'admins.read',
   readOnly: true,
+  response: AdminListResponse,
   handler: async ({ services }) => ({ object: 'list', data: await services.users.listAdmins() }),
 })
 
@@ -25,6 +31,7 @@ export const getAdminRoute = adminRoute({
   permission: 'admins.read',
   readOnly: true,
   params: AdminIdParams,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, services }) => services.users.getAdmin(params.adminId),
 })
 
@@ -36,6 +43,7 @@ export const createAdminRoute = adminRoute({
   action: 'admin.create',
   body: CreateAdminBody,
   successStatus: 201,
+  response: AdminWithPermissionsResponse,
   handler: ({ body, services, audit, permissions }) =>
     services.users.createAdmin({ audit, permissions }, body),
 })
@@ -48,6 +56,7 @@ export const updateAdminRoute = adminRoute({
   action: 'admin.update',
   params: AdminIdParams,
   body: UpdateAdminBody,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, body, services, audit, permissions }) =>
     services.users.updateAdmin(
       { audit, permissions },
@@ -63,6 +72,7 @@ export const changeRoleRoute = adminRoute({
   action: 'admin.role_update',
   params: AdminIdParams,
   body: ChangeRoleBody,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, body, services, audit, permissions }) =>
     services.users.changeRole({ audit, permissions }, { adminId: params.adminId, role: body.role }),
 })
@@ -75,6 +85,7 @@ export const grantPermissionRoute = adminRoute({
   action: 'admin.permission_grant',
   params: AdminIdParams,
   body: PermissionBody,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, body, services, audit, permissions }) =>
     services.users.grantPermission(
       { audit, permissions },
@@ -90,6 +101,7 @@ export const revokePermissionRoute = adminRoute({
   action: 'admin.permission_revoke',
   params: AdminIdParams,
   body: PermissionBody,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, body, services, audit, permissions }) =>
     services.users.revokePermission(
       { audit, permissions },
@@ -104,6 +116,7 @@ export const disableAdminRoute = adminRoute({
   permission: 'admins.write',
   action: 'admin.disable',
   params: AdminIdParams,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, services, audit, permissions }) =>
     services.users.disableAdmin({ audit, permissions }, params.adminId),
 })
@@ -115,6 +128,7 @@ export const enableAdminRoute = adminRoute({
   permission: 'admins.write',
   action: 'admin.enable',
   params: AdminIdParams,
+  response: AdminWithPermissionsResponse,
   handler: ({ params, services, audit, permissions }) =>
     services.users.enableAdmin({ audit, permissions }, params.adminId),
 })
@@ -127,6 +141,7 @@ export const resetPasswordRoute = adminRoute({
   action: 'admin.password_reset',
   params: AdminIdParams,
   body: ResetPasswordBody,
+  response: PasswordResetResponse,
   handler: async ({ params, body, services, audit, permissions }) => {
     await services.users.resetPassword(
       { audit, permissions },
@@ -143,6 +158,7 @@ export const resetTotpRoute = adminRoute({
   permission: 'admins.write',
   action: 'admin.mfa_disable',
   params: AdminIdParams,
+  response: MfaDisabledResponse,
   handler: async ({ params, services, audit }) => {
     await services.mfa.resetFor(audit, params.adminId)
     return { mfaEnabled: false }
@@ -155,6 +171,7 @@ export const getSecuritySettingsRoute = adminRoute({
   summary: 'Platform security settings (MFA requirement)',
   permission: 'admins.read',
   readOnly: true,
+  response: SecuritySettingsResponse,
   handler: async ({ services }) => ({ mfaRequired: await services.mfa.isRequired() }),
 })
 
@@ -165,6 +182,7 @@ export const setMfaRequirementRoute = adminRoute({
   permission: 'settings.write',
   action: 'admin.mfa_requirement_update',
   body: MfaRequirementBody,
+  response: SecuritySettingsResponse,
   handler: ({ body, services, audit }) => services.mfa.setRequired(audit, body.required),
 })
 

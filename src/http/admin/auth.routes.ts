@@ -6,7 +6,11 @@ import {
   LoginResponse,
   LogoutResponse,
   MeResponse,
+  MfaDisabledResponse,
+  MfaEnabledResponse,
+  PasswordChangedResponse,
   TotpCodeBody,
+  TotpEnrolmentResponse,
 } from './auth.schemas.js'
 
 /** `POST /auth/login`: password (+ TOTP) → session cookie and the session's CSRF token. */
@@ -71,6 +75,7 @@ export const changePasswordRoute = adminRoute({
   permission: 'authenticated',
   action: 'admin.password_change',
   body: ChangePasswordBody,
+  response: PasswordChangedResponse,
   handler: async ({ body, services, audit, principal }) => {
     await services.auth.changeOwnPassword(audit, { principal, ...body })
     return { passwordChanged: true }
@@ -84,6 +89,7 @@ export const totpEnrollRoute = adminRoute({
   permission: 'authenticated',
   action: 'admin.mfa_enroll_start',
   allowWhileMfaEnrollmentRequired: true,
+  response: TotpEnrolmentResponse,
   handler: ({ services, audit, principal }) =>
     services.mfa.startEnrolment(audit, principal.admin.adminId),
 })
@@ -96,6 +102,7 @@ export const totpConfirmRoute = adminRoute({
   action: 'admin.mfa_enroll',
   allowWhileMfaEnrollmentRequired: true,
   body: TotpCodeBody,
+  response: MfaEnabledResponse,
   handler: async ({ body, services, audit, principal }) => {
     await services.mfa.confirmEnrolment(audit, {
       adminId: principal.admin.adminId,
@@ -112,6 +119,7 @@ export const totpDisableRoute = adminRoute({
   permission: 'authenticated',
   action: 'admin.mfa_disable',
   body: TotpCodeBody,
+  response: MfaDisabledResponse,
   handler: async ({ body, services, audit, principal }) => {
     await services.mfa.disableOwn(audit, { adminId: principal.admin.adminId, code: body.code })
     return { mfaEnabled: false }

@@ -54,3 +54,17 @@ export const MeResponse = z.object({
   mfaEnrollmentRequired: z.boolean(),
   supportSession: SupportSessionResponse.nullable(),
 })
+
+export const PasswordChangedResponse = z.object({ passwordChanged: z.literal(true) })
+
+/**
+ * A TOTP enrolment as started: the secret (for manual entry) and the otpauth URI (for a QR
+ * code). The one answer that shows the secret; confirm it with a code to turn TOTP on.
+ */
+export const TotpEnrolmentResponse = z.object({ secret: z.string(), otpauthUri: z.string() })
+
+/** After confirming an enrolment: TOTP is on. */
+export const MfaEnabledResponse = z.object({ mfaEnabled: z.literal(true) })
+
+/** After turning TOTP off (your own, or another admin's lost device). */
+export const MfaDisabledResponse = z.object({ mfaEnabled: z.literal(false) })

@@ -25,7 +25,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                adminId: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                expiresAt: string | null;
+                                label: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[] | null;
+                                revokedAt: string | null;
+                                /** @enum {string} */
+                                status: "active" | "revoked" | "expired";
+                                tokenId: string;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -69,7 +88,23 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            expiresAt: string | null;
+                            label: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[] | null;
+                            revokedAt: string | null;
+                            /** @enum {string} */
+                            status: "active" | "revoked" | "expired";
+                            token: string;
+                            tokenId: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -122,7 +157,22 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            expiresAt: string | null;
+                            label: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[] | null;
+                            revokedAt: string | null;
+                            /** @enum {string} */
+                            status: "active" | "revoked" | "expired";
+                            tokenId: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -169,7 +219,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                adminId: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                lastLoginAt: string | null;
+                                mfaEnabled: boolean;
+                                overrides: {
+                                    /** @enum {string} */
+                                    effect: "grant" | "revoke";
+                                    /** @enum {string} */
+                                    permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                                }[];
+                                permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                                /** @enum {string} */
+                                role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                                /** @enum {string} */
+                                status: "active" | "disabled";
+                                /** @description ISO 8601, UTC */
+                                updatedAt: string;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -216,7 +293,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -266,7 +366,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -314,7 +437,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -366,7 +512,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -422,7 +591,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -481,7 +673,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -539,7 +754,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            passwordReset: true;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -598,7 +818,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -656,7 +899,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adminId: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            lastLoginAt: string | null;
+                            mfaEnabled: boolean;
+                            overrides: {
+                                /** @enum {string} */
+                                effect: "grant" | "revoke";
+                                /** @enum {string} */
+                                permission: "orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write";
+                            }[];
+                            permissions: ("orgs.read" | "orgs.write" | "keys.read" | "keys.write" | "providers.read" | "providers.write" | "routing.read" | "routing.write" | "budgets.read" | "budgets.write" | "pricing.read" | "pricing.write" | "billing.read" | "billing.write" | "billing.approve" | "usage.read" | "usage.export" | "audit.read" | "audit.export" | "webhooks.read" | "webhooks.write" | "admins.read" | "admins.write" | "support_sessions.start" | "prompts.read" | "prompts.export" | "settings.write")[];
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "billing" | "support" | "security_auditor" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -710,7 +976,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            mfaEnabled: false;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1483,7 +1754,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            passwordChanged: true;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1539,7 +1815,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            mfaEnabled: true;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1595,7 +1876,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            mfaEnabled: false;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1649,7 +1935,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            otpauthUri: string;
+                            secret: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -7776,7 +8067,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            mfaRequired: boolean;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -7833,7 +8128,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            mfaRequired: boolean;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
