@@ -1,7 +1,10 @@
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import {
   CreateProviderAccountBody,
+  DeletedProviderAccountResponse,
   ProviderAccountIdParams,
+  ProviderAccountListResponse,
+  ProviderAccountResponse,
   SetCredentialBody,
   UpdateProviderAccountBody,
 } from './providers.schemas.js'
@@ -12,6 +15,7 @@ export const listProviderAccountsRoute = adminRoute({
   summary: 'List provider accounts: stored ones, then those from the config file and environment',
   permission: 'providers.read',
   readOnly: true,
+  response: ProviderAccountListResponse,
   handler: async ({ services }) => ({
     object: 'list',
     data: await services.providerAccounts.list(),
@@ -25,6 +29,7 @@ export const getProviderAccountRoute = adminRoute({
   permission: 'providers.read',
   readOnly: true,
   params: ProviderAccountIdParams,
+  response: ProviderAccountResponse,
   handler: ({ params, services }) => services.providerAccounts.get(params.providerAccountId),
 })
 
@@ -36,6 +41,7 @@ export const createProviderAccountRoute = adminRoute({
   action: 'provider.create',
   body: CreateProviderAccountBody,
   successStatus: 201,
+  response: ProviderAccountResponse,
   handler: ({ body, services, audit }) => services.providerAccounts.create(audit, body),
 })
 
@@ -48,6 +54,7 @@ export const updateProviderAccountRoute = adminRoute({
   action: 'provider.update',
   params: ProviderAccountIdParams,
   body: UpdateProviderAccountBody,
+  response: ProviderAccountResponse,
   handler: ({ params, body, services, audit }) =>
     services.providerAccounts.update(audit, params.providerAccountId, body),
 })
@@ -60,6 +67,7 @@ export const setProviderCredentialRoute = adminRoute({
   action: 'provider.credential_update',
   params: ProviderAccountIdParams,
   body: SetCredentialBody,
+  response: ProviderAccountResponse,
   handler: ({ params, body, services, audit }) =>
     services.providerAccounts.setCredential(audit, params.providerAccountId, body.credential),
 })
@@ -71,6 +79,7 @@ export const deleteProviderAccountRoute = adminRoute({
   permission: 'providers.write',
   action: 'provider.delete',
   params: ProviderAccountIdParams,
+  response: DeletedProviderAccountResponse,
   handler: ({ params, services, audit }) =>
     services.providerAccounts.delete(audit, params.providerAccountId),
 })

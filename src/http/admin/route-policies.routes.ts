@@ -5,12 +5,14 @@ import { adminRoute, type AdminRoute } from './admin-route.js'
 import { toListPage } from './list-page.js'
 import { listPageResponse } from './wire.schemas.js'
 import {
+  CurrentRoutePolicyResponse,
   DefaultRouteBody,
   DiffQuery,
   DowngradeRulesBody,
   DryRunQuery,
   FallbackBody,
   ListRoutePoliciesQuery,
+  ProviderHealthResponse,
   PublishRoutePolicyBody,
   RouteDecisionResponse,
   RoutePolicyDiffResponse,
@@ -85,6 +87,7 @@ export const currentRoutePolicyRoute = adminRoute({
   permission: 'routing.read',
   readOnly: true,
   params: RoutePolicyScopeParams,
+  response: CurrentRoutePolicyResponse,
   handler: async ({ params, services }) => {
     const current = await services.routing.policies.current(params.scope)
     return current === null
@@ -263,6 +266,7 @@ export const providerHealthRoute = adminRoute({
   summary: "Each provider account's circuit breaker as this instance sees it",
   permission: 'providers.read',
   readOnly: true,
+  response: ProviderHealthResponse,
   handler: ({ services }) =>
     Promise.resolve({
       object: 'list',

@@ -94,6 +94,20 @@ export const RoutePolicyResponse = z.object({
   }),
 })
 
+/**
+ * The version in force for a scope: a version as above, or, while the scope has none (an
+ * organization without an override, or no global policy yet), this placeholder.
+ */
+export const CurrentRoutePolicyResponse = z.union([
+  RoutePolicyResponse,
+  z.object({
+    object: z.literal('route_policy'),
+    scope: z.string(),
+    version: z.null(),
+    policy: z.null(),
+  }),
+])
+
 const VersionRef = z.object({
   version: z.number().int(),
   scope: z.string(),
@@ -151,4 +165,29 @@ export const RouteDecisionResponse = z.object({
     }),
   ),
   explanation: z.array(z.string()),
+})
+
+/** One provider account's circuit breaker on this instance (CircuitSnapshot, plus ISO times). */
+const CircuitResponse = z.object({
+  providerAccountId: z.string(),
+  provider: z.string(),
+  state: z.enum(['closed', 'open', 'half_open']),
+  consecutiveFailures: z.number().int(),
+  /** When the circuit last opened (ms since epoch); null if it never did. */
+  openedAtMs: z.number().int().nullable(),
+  /** When an open circuit lets a probe through (ms since epoch); null unless open. */
+  retryAtMs: z.number().int().nullable(),
+  totalFailures: z.number().int(),
+  totalSuccesses: z.number().int(),
+  timesOpened: z.number().int(),
+  /** openedAtMs as a timestamp. */
+  openedAt: Timestamp.nullable(),
+  /** retryAtMs as a timestamp. */
+  retryAt: Timestamp.nullable(),
+})
+
+/** Only accounts this instance has sent a request to since it started have a circuit. */
+export const ProviderHealthResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(CircuitResponse),
 })

@@ -5851,7 +5851,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                consecutiveFailures: number;
+                                openedAt: string | null;
+                                openedAtMs: number | null;
+                                provider: string;
+                                providerAccountId: string;
+                                retryAt: string | null;
+                                retryAtMs: number | null;
+                                /** @enum {string} */
+                                state: "closed" | "open" | "half_open";
+                                timesOpened: number;
+                                totalFailures: number;
+                                totalSuccesses: number;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5901,7 +5920,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                aliases: {
+                                    [key: string]: string;
+                                };
+                                baseUrl: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                credentialEnv: string | null;
+                                credentialLabel: string | null;
+                                extraHeaders: {
+                                    [key: string]: string;
+                                };
+                                hasCredential: boolean;
+                                /** @enum {string} */
+                                kind: "openai" | "openai-compatible" | "azure-openai" | "anthropic" | "mock";
+                                models: string[];
+                                name: string;
+                                providerAccountId: string;
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                source: "database" | "config";
+                                /** @enum {string} */
+                                status: "active" | "disabled";
+                                timeouts: {
+                                    bodyIdleMs?: number;
+                                    connectMs?: number;
+                                    headersMs?: number;
+                                };
+                                /** @description ISO 8601, UTC */
+                                updatedAt: string;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5964,7 +6021,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            aliases: {
+                                [key: string]: string;
+                            };
+                            baseUrl: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            credentialEnv: string | null;
+                            credentialLabel: string | null;
+                            extraHeaders: {
+                                [key: string]: string;
+                            };
+                            hasCredential: boolean;
+                            /** @enum {string} */
+                            kind: "openai" | "openai-compatible" | "azure-openai" | "anthropic" | "mock";
+                            models: string[];
+                            name: string;
+                            providerAccountId: string;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            source: "database" | "config";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            timeouts: {
+                                bodyIdleMs?: number;
+                                connectMs?: number;
+                                headersMs?: number;
+                            };
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -6014,7 +6105,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            aliases: {
+                                [key: string]: string;
+                            };
+                            baseUrl: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            credentialEnv: string | null;
+                            credentialLabel: string | null;
+                            extraHeaders: {
+                                [key: string]: string;
+                            };
+                            hasCredential: boolean;
+                            /** @enum {string} */
+                            kind: "openai" | "openai-compatible" | "azure-openai" | "anthropic" | "mock";
+                            models: string[];
+                            name: string;
+                            providerAccountId: string;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            source: "database" | "config";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            timeouts: {
+                                bodyIdleMs?: number;
+                                connectMs?: number;
+                                headersMs?: number;
+                            };
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -6053,7 +6178,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            deleted: true;
+                            providerAccountId: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -6116,7 +6247,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            aliases: {
+                                [key: string]: string;
+                            };
+                            baseUrl: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            credentialEnv: string | null;
+                            credentialLabel: string | null;
+                            extraHeaders: {
+                                [key: string]: string;
+                            };
+                            hasCredential: boolean;
+                            /** @enum {string} */
+                            kind: "openai" | "openai-compatible" | "azure-openai" | "anthropic" | "mock";
+                            models: string[];
+                            name: string;
+                            providerAccountId: string;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            source: "database" | "config";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            timeouts: {
+                                bodyIdleMs?: number;
+                                connectMs?: number;
+                                headersMs?: number;
+                            };
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -6169,7 +6334,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            aliases: {
+                                [key: string]: string;
+                            };
+                            baseUrl: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            credentialEnv: string | null;
+                            credentialLabel: string | null;
+                            extraHeaders: {
+                                [key: string]: string;
+                            };
+                            hasCredential: boolean;
+                            /** @enum {string} */
+                            kind: "openai" | "openai-compatible" | "azure-openai" | "anthropic" | "mock";
+                            models: string[];
+                            name: string;
+                            providerAccountId: string;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            source: "database" | "config";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            timeouts: {
+                                bodyIdleMs?: number;
+                                connectMs?: number;
+                                headersMs?: number;
+                            };
+                            /** @description ISO 8601, UTC */
+                            updatedAt: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -7169,7 +7368,115 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            /** @constant */
+                            object: "route_policy";
+                            organizationId: string | null;
+                            policy: {
+                                defaultRoute: string;
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "when": "provider_unhealthy",
+                                 *         "action": "skip"
+                                 *       }
+                                 *     ]
+                                 */
+                                downgradeRules: ({
+                                    budgetStates: ("ok" | "warn" | "downgrade" | "block")[];
+                                    serveTier: string;
+                                    /** @constant */
+                                    when: "budget_state";
+                                } | {
+                                    /** @constant */
+                                    action: "skip";
+                                    /** @constant */
+                                    when: "provider_unhealthy";
+                                })[];
+                                /** @default {} */
+                                routes: {
+                                    [key: string]: {
+                                        /** @default [] */
+                                        aliases: string[];
+                                        /**
+                                         * @default [
+                                         *       "timeout",
+                                         *       "connection_error",
+                                         *       "rate_limited",
+                                         *       "server_error",
+                                         *       "bad_response",
+                                         *       "account_error"
+                                         *     ]
+                                         */
+                                        fallbackOn: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        fallbackRoute?: string;
+                                        retry: {
+                                            /** @default 100 */
+                                            initialBackoffMs: number;
+                                            /**
+                                             * @default full
+                                             * @enum {string}
+                                             */
+                                            jitter: "full" | "none";
+                                            /** @default 2000 */
+                                            maxBackoffMs: number;
+                                            /** @default 0 */
+                                            maxRetries: number;
+                                            /** @default 2 */
+                                            multiplier: number;
+                                            /**
+                                             * @default [
+                                             *       "connection_error",
+                                             *       "rate_limited",
+                                             *       "server_error"
+                                             *     ]
+                                             */
+                                            on: ("timeout" | "connection_error" | "rate_limited" | "server_error" | "bad_response" | "account_error" | "context_length" | "content_filter")[];
+                                        };
+                                        /**
+                                         * @default priority
+                                         * @enum {string}
+                                         */
+                                        strategy: "priority" | "weighted";
+                                        targets: {
+                                            model: string;
+                                            provider: string;
+                                            timeoutMs?: number;
+                                            /** @default 1 */
+                                            weight: number;
+                                        }[];
+                                        tier?: string;
+                                        /** @default {} */
+                                        tierRoutes: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                };
+                            };
+                            rolledBackFromVersion: number | null;
+                            routePolicyId: string;
+                            scope: string;
+                            /** @enum {string} */
+                            source: "admin" | "config" | "rollback";
+                            summary: {
+                                defaultRoute: string;
+                                downgradeRules: number;
+                                routes: string[];
+                            };
+                            version: number;
+                        } | {
+                            /** @constant */
+                            object: "route_policy";
+                            policy: null;
+                            scope: string;
+                            version: null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
