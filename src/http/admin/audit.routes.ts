@@ -2,11 +2,14 @@ import type { AuditExportOptions } from '../../audit/index.js'
 import { AdminDownload } from './admin-download.js'
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import {
+  AuditCheckpointListResponse,
   AuditEventIdParams,
   AuditEventPageResponse,
   AuditEventResponse,
   AuditVerificationResponse,
   AuditExportIdParams,
+  AuditExportResponse,
+  AuditPublicKeyResponse,
   ExportAuditEventsQuery,
   ListAuditEventsQuery,
   VerifyAuditBody,
@@ -107,6 +110,7 @@ export const getAuditExportRoute = adminRoute({
   permission: 'audit.export',
   readOnly: true,
   params: AuditExportIdParams,
+  response: AuditExportResponse,
   handler: async ({ params, services }) => {
     const info = await services.audit.getExport(params.export_id)
     return {
@@ -135,6 +139,7 @@ export const writeAuditCheckpointsRoute = adminRoute({
   permission: 'audit.export',
   action: 'audit_log.checkpoint',
   successStatus: 201,
+  response: AuditCheckpointListResponse,
   handler: async ({ services, audit }) => {
     const written = await services.audit.writeCheckpoints(audit)
     return {
@@ -150,6 +155,7 @@ export const getAuditPublicKeyRoute = adminRoute({
   summary: 'The Ed25519 public key that signs checkpoints and export manifests (pin it)',
   permission: 'audit.read',
   readOnly: true,
+  response: AuditPublicKeyResponse,
   handler: ({ services }) => {
     const { keyId, algorithm, publicKey } = services.audit.publicKey
     return Promise.resolve({ key_id: keyId, algorithm, public_key: publicKey })

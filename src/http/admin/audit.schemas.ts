@@ -177,3 +177,61 @@ export const AuditVerificationResponse = z.object({
     .object({ chain_id: z.string(), sequence: CountString, message: z.string() })
     .nullable(),
 })
+
+/** The signed statement that ends an export (src/audit/audit-export.ts ExportManifest). */
+const ExportManifestResponse = z.object({
+  type: z.literal('manifest'),
+  format: z.literal('ferry.audit.export.v1'),
+  generated_at: WireTimestamp,
+  rows: z.number().int(),
+  /** SHA-256 (hex) of every byte of the file before the manifest. */
+  sha256: z.string(),
+  chains: z.array(z.string()),
+  /** A time slice: it verifies within itself, not against the chains' heads. */
+  partial: z.boolean(),
+  key_id: z.string(),
+  /** The Ed25519 public key (base64) the signature verifies with. */
+  public_key: z.string(),
+  signature: z.string(),
+})
+
+/** An export made through the admin API: its filters, its state, and its manifest once complete. */
+export const AuditExportResponse = z.object({
+  object: z.literal('audit_export'),
+  export_id: z.string(),
+  format: z.enum(AUDIT_EXPORT_FORMATS),
+  filters: z.object({ organization_id: Text, from: Text, to: Text }),
+  status: z.enum(['started', 'completed']),
+  actor_id: z.string(),
+  request_id: Text,
+  created_at: WireTimestamp,
+  completed_at: WireTimestamp.nullable(),
+  /** Null until the last line of the export was generated. */
+  manifest: ExportManifestResponse.nullable(),
+})
+
+/** A signed checkpoint of one chain (src/audit/checkpoint.ts SignedCheckpoint). */
+const AuditCheckpointResponse = z.object({
+  object: z.literal('audit_checkpoint'),
+  checkpoint_id: z.string(),
+  chain_id: z.string(),
+  sequence: CountString,
+  hash: z.string(),
+  created_at: WireTimestamp,
+  key_id: z.string(),
+  /** Ed25519 signature (base64) of the checkpoint statement. */
+  signature: z.string(),
+})
+
+export const AuditCheckpointListResponse = z.object({
+  object: z.literal('list'),
+  data: z.array(AuditCheckpointResponse),
+})
+
+/** The public half of the audit signing key: what verifiers pin. */
+export const AuditPublicKeyResponse = z.object({
+  key_id: z.string(),
+  algorithm: z.literal('Ed25519'),
+  /** Raw Ed25519 public key, base64. */
+  public_key: z.string(),
+})

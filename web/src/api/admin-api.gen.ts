@@ -1281,7 +1281,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            actor_id: string;
+                            completed_at: string | null;
+                            /** @description ISO 8601, UTC */
+                            created_at: string;
+                            export_id: string;
+                            filters: {
+                                from: string | null;
+                                organization_id: string | null;
+                                to: string | null;
+                            };
+                            /** @enum {string} */
+                            format: "jsonl" | "csv";
+                            manifest: {
+                                chains: string[];
+                                /** @constant */
+                                format: "ferry.audit.export.v1";
+                                /** @description ISO 8601, UTC */
+                                generated_at: string;
+                                key_id: string;
+                                partial: boolean;
+                                public_key: string;
+                                rows: number;
+                                sha256: string;
+                                signature: string;
+                                /** @constant */
+                                type: "manifest";
+                            } | null;
+                            /** @constant */
+                            object: "audit_export";
+                            request_id: string | null;
+                            /** @enum {string} */
+                            status: "started" | "completed";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1337,7 +1372,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                chain_id: string;
+                                checkpoint_id: string;
+                                /** @description ISO 8601, UTC */
+                                created_at: string;
+                                hash: string;
+                                key_id: string;
+                                /** @constant */
+                                object: "audit_checkpoint";
+                                /** @description A whole number as a string */
+                                sequence: string;
+                                signature: string;
+                            }[];
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -1385,7 +1438,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            algorithm: "Ed25519";
+                            key_id: string;
+                            public_key: string;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
