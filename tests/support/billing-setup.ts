@@ -39,6 +39,17 @@ export function billingOn(
   })
 }
 
+/** Credit an organization's live account with paid credit (key `fund-<organizationId>`). */
+export function fundLive(billing: Billing, organizationId: string, amountMicros: bigint) {
+  return billing.ledger.credit(BILLING_ACTOR, {
+    organizationId,
+    environment: 'live',
+    amountMicros,
+    category: 'paid',
+    idempotencyKey: `fund-${organizationId}`,
+  })
+}
+
 /** A fresh database, a manual clock, and a helper to create organizations. */
 export async function createBillingFixture(dialect: Dialect, options: { poolMax?: number } = {}) {
   const testDb: TestDb = await createTestDb(dialect, options)

@@ -7,19 +7,14 @@ import {
   billingOn,
   codeOf,
   createBillingFixture,
+  fundLive,
   type BillingFixture,
 } from '../../support/billing-setup.js'
 import { testDialects } from '../../support/test-db.js'
 
 async function funded(fx: BillingFixture, billing: Billing, amountMicros: bigint) {
   const organizationId = await fx.createOrganization()
-  await billing.ledger.credit(BILLING_ACTOR, {
-    organizationId,
-    environment: 'live',
-    amountMicros,
-    category: 'paid',
-    idempotencyKey: `fund-${organizationId}`,
-  })
+  await fundLive(billing, organizationId, amountMicros)
   return organizationId
 }
 

@@ -6,9 +6,9 @@ import { findAccountRow } from '../../../src/billing/ledger.repository.js'
 import { commitRecords, type RequestRecord } from '../../../src/billing/settlement-writer.js'
 import type { LedgerEntry } from '../../../src/billing/index.js'
 import {
-  BILLING_ACTOR,
   billingOn,
   createBillingFixture,
+  fundLive,
   type BillingFixture,
 } from '../../support/billing-setup.js'
 import { testDialects } from '../../support/test-db.js'
@@ -37,13 +37,7 @@ for (const dialect of testDialects()) {
     async function holdsOver(failure: 'after commit' | 'before commit' | 'plain error') {
       const organizationId = await fx.createOrganization()
       const funding = billingOn(fx.db, { clock: fx.clock, strategy: 'memory' })
-      await funding.ledger.credit(BILLING_ACTOR, {
-        organizationId,
-        environment: 'live',
-        amountMicros: 1_000n,
-        category: 'paid',
-        idempotencyKey: `fund-${organizationId}`,
-      })
+      await fundLive(funding, organizationId, 1_000n)
       await funding.stop()
       const account = (await findAccountRow(fx.db, { organizationId, environment: 'live' }))!
       const book = createBalanceBook()

@@ -7,11 +7,7 @@ import { createBilling, type Billing } from '../../../src/billing/index.js'
 import { CommitOutcomeUnknownError } from '../../../src/billing/group-commit.js'
 import { commitRecords } from '../../../src/billing/settlement-writer.js'
 import { startSettlementThread } from '../../../src/billing/settlement-thread.js'
-import {
-  BILLING_ACTOR,
-  createBillingFixture,
-  type BillingFixture,
-} from '../../support/billing-setup.js'
+import { createBillingFixture, fundLive, type BillingFixture } from '../../support/billing-setup.js'
 import { usageDraft } from '../../support/usage-fixtures.js'
 
 /**
@@ -54,13 +50,7 @@ describe('sqlite: settlements written on the settlement thread', () => {
   it('posts every settlement of a burst exactly once, with the balances and usage events the event loop would write', async () => {
     const billing = start(fx.testDb.location)
     const organizationId = await fx.createOrganization()
-    await billing.ledger.credit(BILLING_ACTOR, {
-      organizationId,
-      environment: 'live',
-      amountMicros: 100_000n,
-      category: 'paid',
-      idempotencyKey: `fund-${organizationId}`,
-    })
+    await fundLive(billing, organizationId, 100_000n)
     // 200 requests at once: each holds 400 and is charged 1..200 micros.
     const entries = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
