@@ -6,6 +6,7 @@ import {
   ApprovalListResponse,
   ApprovalResponse,
   BalanceResponse,
+  LedgerEntryDetailResponse,
   LedgerEntryResponse,
   ApprovalIdParams,
   ApprovalRequestBody,
@@ -78,6 +79,7 @@ export const getEntryRoute = adminRoute({
   permission: 'billing.read',
   readOnly: true,
   params: EntryIdParams,
+  response: LedgerEntryDetailResponse,
   handler: async ({ params, services }) => toWire(await services.billing.getEntry(params.entryId)),
 })
 

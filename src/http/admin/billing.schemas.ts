@@ -152,6 +152,17 @@ export const LedgerEntryResponse = z.object({
   createdAt: Timestamp,
 })
 
+/**
+ * One entry as `GET /billing/entries/:entryId` shows it: with the audit event that posted it
+ * (null for entries no admin action posts, such as usage charges), the entries that correct it
+ * (refunds, voids) and every entry of its request.
+ */
+export const LedgerEntryDetailResponse = LedgerEntryResponse.extend({
+  auditEventId: z.string().nullable(),
+  corrections: z.array(LedgerEntryResponse),
+  requestEntries: z.array(LedgerEntryResponse),
+})
+
 /** A money movement waiting for (or granted by) a second admin. */
 export const ApprovalResponse = z.object({
   approvalId: z.string(),

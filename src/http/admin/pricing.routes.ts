@@ -5,6 +5,9 @@ import {
   ListPriceTablesQuery,
   OrganizationPriceParams,
   OrganizationPriceVersionParams,
+  PriceCoverageResponse,
+  PriceTableListResponse,
+  PriceTableResponse,
   PriceTableVersionParams,
   PublishPriceOverrideBody,
   PublishPriceTableBody,
@@ -19,6 +22,7 @@ export const listPriceTablesRoute = adminRoute({
   permission: 'pricing.read',
   readOnly: true,
   query: ListPriceTablesQuery,
+  response: PriceTableListResponse,
   handler: async ({ query, services }) => {
     const versions = await services.pricing.listVersions({
       organizationId: null,
@@ -38,6 +42,7 @@ export const getCurrentPriceTableRoute = adminRoute({
   summary: 'The base price table in force (404 while none was ever published)',
   permission: 'pricing.read',
   readOnly: true,
+  response: PriceTableResponse,
   handler: async ({ services }) => {
     const current = await services.pricing.getCurrent(null)
     if (current === null) throw new PriceTableNotFoundError('is in force: none was published yet')
@@ -51,6 +56,7 @@ export const getPriceCoverageRoute = adminRoute({
   summary: 'Every served model and whether the base price table in force prices it',
   permission: 'pricing.read',
   readOnly: true,
+  response: PriceCoverageResponse,
   handler: async ({ services }) => toCoverageResponse(await services.pricing.coverage()),
 })
 
@@ -61,6 +67,7 @@ export const getPriceTableRoute = adminRoute({
   permission: 'pricing.read',
   readOnly: true,
   params: PriceTableVersionParams,
+  response: PriceTableResponse,
   handler: async ({ params, services }) =>
     toPriceTableResponse(
       await services.pricing.getVersion({ organizationId: null, version: params.version }),
@@ -76,6 +83,7 @@ export const publishPriceTableRoute = adminRoute({
   action: 'price_table.publish',
   body: PublishPriceTableBody,
   successStatus: 201,
+  response: PriceTableResponse,
   handler: async ({ body, services, audit }) =>
     toPriceTableResponse(
       await services.pricing.publish(audit, { rows: body.rows, note: body.note ?? null }),
@@ -90,6 +98,7 @@ export const listPriceOverridesRoute = adminRoute({
   readOnly: true,
   params: OrganizationPriceParams,
   query: ListPriceTablesQuery,
+  response: PriceTableListResponse,
   handler: async ({ params, query, services }) => {
     const versions = await services.pricing.listVersions({
       organizationId: params.organizationId,
@@ -110,6 +119,7 @@ export const getPriceOverrideRoute = adminRoute({
   permission: 'pricing.read',
   readOnly: true,
   params: OrganizationPriceVersionParams,
+  response: PriceTableResponse,
   handler: async ({ params, services }) =>
     toPriceTableResponse(
       await services.pricing.getVersion({
@@ -129,6 +139,7 @@ export const publishPriceOverrideRoute = adminRoute({
   params: OrganizationPriceParams,
   body: PublishPriceOverrideBody,
   successStatus: 201,
+  response: PriceTableResponse,
   handler: async ({ params, body, services, audit }) =>
     toPriceTableResponse(
       await services.pricing.publishOverride(audit, {

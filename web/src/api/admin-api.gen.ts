@@ -2279,7 +2279,114 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accountId: string;
+                            /** @description A whole number as a string */
+                            accountVersion: string;
+                            adminRequestId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            amountMicros: string;
+                            approvalId: string | null;
+                            auditEventId: string | null;
+                            /** @description Integer micros (1e-6 USD) */
+                            balanceAfterMicros: string;
+                            category: ("paid" | "promotional") | null;
+                            corrections: {
+                                accountId: string;
+                                /** @description A whole number as a string */
+                                accountVersion: string;
+                                adminRequestId: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                amountMicros: string;
+                                approvalId: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                balanceAfterMicros: string;
+                                category: ("paid" | "promotional") | null;
+                                counterAccount: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                entryId: string;
+                                /** @enum {string} */
+                                environment: "live" | "test";
+                                expiresAt: string | null;
+                                holdId: string | null;
+                                holdMicros: string | null;
+                                idempotencyKey: string;
+                                /** @enum {string} */
+                                kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                                modelServed: string | null;
+                                organizationId: string;
+                                originalEntryId: string | null;
+                                outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                                requestId: string | null;
+                                settlementRule: string | null;
+                                uncoveredMicros: string | null;
+                                waivedMicros: string | null;
+                            }[];
+                            counterAccount: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            details: {
+                                [key: string]: unknown;
+                            } | null;
+                            entryId: string;
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            expiresAt: string | null;
+                            holdId: string | null;
+                            holdMicros: string | null;
+                            idempotencyKey: string;
+                            /** @enum {string} */
+                            kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                            modelServed: string | null;
+                            organizationId: string;
+                            originalEntryId: string | null;
+                            outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                            requestEntries: {
+                                accountId: string;
+                                /** @description A whole number as a string */
+                                accountVersion: string;
+                                adminRequestId: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                amountMicros: string;
+                                approvalId: string | null;
+                                /** @description Integer micros (1e-6 USD) */
+                                balanceAfterMicros: string;
+                                category: ("paid" | "promotional") | null;
+                                counterAccount: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                entryId: string;
+                                /** @enum {string} */
+                                environment: "live" | "test";
+                                expiresAt: string | null;
+                                holdId: string | null;
+                                holdMicros: string | null;
+                                idempotencyKey: string;
+                                /** @enum {string} */
+                                kind: "credit" | "invoice_application" | "usage_charge" | "usage_waiver" | "refund" | "void" | "adjustment" | "credit_expiry";
+                                modelServed: string | null;
+                                organizationId: string;
+                                originalEntryId: string | null;
+                                outcome: ("rejected_pre_dispatch" | "upstream_failed_no_output" | "client_aborted" | "upstream_failed_partial" | "completed") | null;
+                                requestId: string | null;
+                                settlementRule: string | null;
+                                uncoveredMicros: string | null;
+                                waivedMicros: string | null;
+                            }[];
+                            requestId: string | null;
+                            settlementRule: string | null;
+                            uncoveredMicros: string | null;
+                            waivedMicros: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5145,7 +5252,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                contentHash: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                createdBy: string;
+                                markupBps: number;
+                                note: string | null;
+                                /** @constant */
+                                object: "price_table";
+                                organizationId: string | null;
+                                priceTableId: string;
+                                rows: ({
+                                    /** @constant */
+                                    free: true;
+                                    model: string;
+                                    providerAccount?: string;
+                                    providerKind?: string;
+                                } | {
+                                    /** @description Integer micros (1e-6 USD) */
+                                    cachedInputMicrosPer1M?: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    inputMicrosPer1M: string;
+                                    model: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    outputMicrosPer1M: string;
+                                    providerAccount?: string;
+                                    providerKind?: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    reasoningMicrosPer1M?: string;
+                                })[];
+                                /** @enum {string} */
+                                scope: "platform" | "organization";
+                                version: number;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5201,7 +5349,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            markupBps: number;
+                            note: string | null;
+                            /** @constant */
+                            object: "price_table";
+                            organizationId: string | null;
+                            priceTableId: string;
+                            rows: ({
+                                /** @constant */
+                                free: true;
+                                model: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                            } | {
+                                /** @description Integer micros (1e-6 USD) */
+                                cachedInputMicrosPer1M?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                inputMicrosPer1M: string;
+                                model: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                outputMicrosPer1M: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                reasoningMicrosPer1M?: string;
+                            })[];
+                            /** @enum {string} */
+                            scope: "platform" | "organization";
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5252,7 +5435,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            markupBps: number;
+                            note: string | null;
+                            /** @constant */
+                            object: "price_table";
+                            organizationId: string | null;
+                            priceTableId: string;
+                            rows: ({
+                                /** @constant */
+                                free: true;
+                                model: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                            } | {
+                                /** @description Integer micros (1e-6 USD) */
+                                cachedInputMicrosPer1M?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                inputMicrosPer1M: string;
+                                model: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                outputMicrosPer1M: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                reasoningMicrosPer1M?: string;
+                            })[];
+                            /** @enum {string} */
+                            scope: "platform" | "organization";
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5659,7 +5877,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                contentHash: string;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                createdBy: string;
+                                markupBps: number;
+                                note: string | null;
+                                /** @constant */
+                                object: "price_table";
+                                organizationId: string | null;
+                                priceTableId: string;
+                                rows: ({
+                                    /** @constant */
+                                    free: true;
+                                    model: string;
+                                    providerAccount?: string;
+                                    providerKind?: string;
+                                } | {
+                                    /** @description Integer micros (1e-6 USD) */
+                                    cachedInputMicrosPer1M?: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    inputMicrosPer1M: string;
+                                    model: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    outputMicrosPer1M: string;
+                                    providerAccount?: string;
+                                    providerKind?: string;
+                                    /** @description Integer micros (1e-6 USD) */
+                                    reasoningMicrosPer1M?: string;
+                                })[];
+                                /** @enum {string} */
+                                scope: "platform" | "organization";
+                                version: number;
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5711,7 +5970,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            markupBps: number;
+                            note: string | null;
+                            /** @constant */
+                            object: "price_table";
+                            organizationId: string | null;
+                            priceTableId: string;
+                            rows: ({
+                                /** @constant */
+                                free: true;
+                                model: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                            } | {
+                                /** @description Integer micros (1e-6 USD) */
+                                cachedInputMicrosPer1M?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                inputMicrosPer1M: string;
+                                model: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                outputMicrosPer1M: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                reasoningMicrosPer1M?: string;
+                            })[];
+                            /** @enum {string} */
+                            scope: "platform" | "organization";
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5761,7 +6055,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            markupBps: number;
+                            note: string | null;
+                            /** @constant */
+                            object: "price_table";
+                            organizationId: string | null;
+                            priceTableId: string;
+                            rows: ({
+                                /** @constant */
+                                free: true;
+                                model: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                            } | {
+                                /** @description Integer micros (1e-6 USD) */
+                                cachedInputMicrosPer1M?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                inputMicrosPer1M: string;
+                                model: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                outputMicrosPer1M: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                reasoningMicrosPer1M?: string;
+                            })[];
+                            /** @enum {string} */
+                            scope: "platform" | "organization";
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5811,7 +6140,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            missing: {
+                                model: string;
+                                providerAccount: string;
+                                providerKind: string;
+                            }[];
+                            models: {
+                                free: boolean;
+                                model: string;
+                                priced: boolean;
+                                providerAccount: string;
+                                providerKind: string;
+                            }[];
+                            /** @constant */
+                            object: "price_coverage";
+                            priceTableVersion: number | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5861,7 +6208,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            contentHash: string;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            createdBy: string;
+                            markupBps: number;
+                            note: string | null;
+                            /** @constant */
+                            object: "price_table";
+                            organizationId: string | null;
+                            priceTableId: string;
+                            rows: ({
+                                /** @constant */
+                                free: true;
+                                model: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                            } | {
+                                /** @description Integer micros (1e-6 USD) */
+                                cachedInputMicrosPer1M?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                inputMicrosPer1M: string;
+                                model: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                outputMicrosPer1M: string;
+                                providerAccount?: string;
+                                providerKind?: string;
+                                /** @description Integer micros (1e-6 USD) */
+                                reasoningMicrosPer1M?: string;
+                            })[];
+                            /** @enum {string} */
+                            scope: "platform" | "organization";
+                            version: number;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
