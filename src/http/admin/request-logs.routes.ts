@@ -5,7 +5,9 @@ import { OrganizationIdParams } from './orgs.schemas.js'
 import {
   ExportRequestLogsQuery,
   RequestIdParams,
+  RequestLogResponse,
   RequestLoggingBody,
+  RequestLoggingResponse,
   requestLogSettingsJson,
   requestLogViewJson,
 } from './request-logs.schemas.js'
@@ -17,6 +19,7 @@ export const getRequestLoggingRoute = adminRoute({
   permission: 'orgs.read',
   readOnly: true,
   params: OrganizationIdParams,
+  response: RequestLoggingResponse,
   handler: async ({ params, services }) =>
     requestLogSettingsJson(await services.requestLogs.getSettings(params.organizationId)),
 })
@@ -30,6 +33,7 @@ export const putRequestLoggingRoute = adminRoute({
   action: 'request_log.capture_update',
   params: OrganizationIdParams,
   body: RequestLoggingBody,
+  response: RequestLoggingResponse,
   handler: async ({ params, body, services, audit }) =>
     requestLogSettingsJson(
       await services.requestLogs.updateSettings(audit, params.organizationId, {
@@ -96,6 +100,7 @@ export const getRequestLogRoute = adminRoute({
   readOnly: true,
   records: 'request_log.view',
   params: RequestIdParams,
+  response: RequestLogResponse,
   handler: async ({ params, services, audit }) =>
     requestLogViewJson(await services.requestLogs.getLog(audit, params.requestId)),
 })

@@ -8,6 +8,7 @@ import {
 } from '../../request-logs/index.js'
 import type { UsageEvent } from '../../usage/index.js'
 import { IsoTimestamp as Timestamp } from '../iso-timestamp.schema.js'
+import { MicrosString, Timestamp as WireTimestamp } from './wire.schemas.js'
 
 /** `PUT /orgs/:organizationId/request-logging`. */
 export const RequestLoggingBody = z.strictObject({
@@ -73,3 +74,48 @@ export function requestLogViewJson(view: { log: RequestLog; usage: UsageEvent | 
       : null,
   }
 }
+
+/** An organization's request logging setting (requestLogSettingsJson). */
+export const RequestLoggingResponse = z.object({
+  object: z.literal('request_logging'),
+  organizationId: z.string(),
+  /** Prompts and completions are captured (masked) for this organization. */
+  captureEnabled: z.boolean(),
+  /** Days captured content is kept. */
+  retentionDays: z.number().int(),
+  /** Null while the organization never changed the default. */
+  updatedAt: WireTimestamp.nullable(),
+})
+
+const Nullable = z.string().nullable()
+
+/** One captured request (requestLogViewJson): masked content plus its usage metadata. */
+export const RequestLogResponse = z.object({
+  object: z.literal('request_log'),
+  requestId: z.string(),
+  organizationId: z.string(),
+  endpoint: z.string(),
+  createdAt: WireTimestamp,
+  /** The request body, secrets masked; a JSON string when it was truncated. */
+  request: z.unknown(),
+  /** The completion (a JSON body, or the streamed text as a string), masked; null if none. */
+  response: z.unknown(),
+  maskedCount: z.number().int(),
+  truncated: z.boolean(),
+  /** Null until the usage writer has recorded the request. */
+  usage: z
+    .object({
+      keyLabel: z.string(),
+      modelRequested: Nullable,
+      modelServed: Nullable,
+      provider: Nullable,
+      httpStatus: z.number().int(),
+      errorCode: Nullable,
+      promptTokens: z.number().int(),
+      completionTokens: z.number().int(),
+      costMicros: MicrosString,
+      latencyMs: z.number(),
+      streamOutcome: Nullable,
+    })
+    .nullable(),
+})

@@ -1,7 +1,12 @@
 import type { OutboxDelivery } from '../../outbox/index.js'
 import { adminRoute, type AdminRoute } from './admin-route.js'
 import { toListPage } from './list-page.js'
-import { ListDeliveriesQuery, OutboxIdParams } from './webhooks.schemas.js'
+import {
+  ListDeliveriesQuery,
+  OutboxIdParams,
+  WebhookDeliveryListResponse,
+  WebhookDeliveryResponse,
+} from './webhooks.schemas.js'
 
 const toResponse = (delivery: OutboxDelivery) => ({
   object: 'webhook_delivery' as const,
@@ -16,6 +21,7 @@ export const listWebhookDeliveriesRoute = adminRoute({
   permission: 'webhooks.read',
   readOnly: true,
   query: ListDeliveriesQuery,
+  response: WebhookDeliveryListResponse,
   handler: async ({ query, services }) => {
     const rows = await services.webhooks.list({
       ...(query.status ? { status: query.status } : {}),
@@ -38,6 +44,7 @@ export const getWebhookDeliveryRoute = adminRoute({
   permission: 'webhooks.read',
   readOnly: true,
   params: OutboxIdParams,
+  response: WebhookDeliveryResponse,
   handler: async ({ params, services }) => toResponse(await services.webhooks.get(params.outboxId)),
 })
 
@@ -49,6 +56,7 @@ export const retryWebhookDeliveryRoute = adminRoute({
   permission: 'webhooks.write',
   action: 'webhook.delivery_retry',
   params: OutboxIdParams,
+  response: WebhookDeliveryResponse,
   handler: async ({ params, services, audit }) =>
     toResponse(await services.webhooks.retry(audit, params.outboxId)),
 })

@@ -5597,7 +5597,16 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            captureEnabled: boolean;
+                            /** @constant */
+                            object: "request_logging";
+                            organizationId: string;
+                            retentionDays: number;
+                            updatedAt: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -5641,7 +5650,16 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            captureEnabled: boolean;
+                            /** @constant */
+                            object: "request_logging";
+                            organizationId: string;
+                            retentionDays: number;
+                            updatedAt: string | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -6861,7 +6879,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            endpoint: string;
+                            maskedCount: number;
+                            /** @constant */
+                            object: "request_log";
+                            organizationId: string;
+                            request: unknown;
+                            requestId: string;
+                            response: unknown;
+                            truncated: boolean;
+                            usage: {
+                                completionTokens: number;
+                                /** @description Integer micros (1e-6 USD) */
+                                costMicros: string;
+                                errorCode: string | null;
+                                httpStatus: number;
+                                keyLabel: string;
+                                latencyMs: number;
+                                modelRequested: string | null;
+                                modelServed: string | null;
+                                promptTokens: number;
+                                provider: string | null;
+                                streamOutcome: string | null;
+                            } | null;
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -9431,7 +9477,31 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                /** @description ISO 8601, UTC */
+                                createdAt: string;
+                                deliveredAt: string | null;
+                                eventId: string;
+                                lastAttemptAt: string | null;
+                                lastError: string | null;
+                                nextAttemptAt: string | null;
+                                /** @constant */
+                                object: "webhook_delivery";
+                                outboxId: string;
+                                /** @enum {string} */
+                                status: "pending" | "delivered" | "dead";
+                                /** @enum {string} */
+                                topic: "audit" | "usage";
+                            }[];
+                            hasMore: boolean;
+                            nextCursor: string | null;
+                            /** @constant */
+                            object: "list";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -9483,7 +9553,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            eventId: string;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            nextAttemptAt: string | null;
+                            /** @constant */
+                            object: "webhook_delivery";
+                            outboxId: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "dead";
+                            /** @enum {string} */
+                            topic: "audit" | "usage";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
@@ -9541,7 +9629,25 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            /** @description ISO 8601, UTC */
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            eventId: string;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            nextAttemptAt: string | null;
+                            /** @constant */
+                            object: "webhook_delivery";
+                            outboxId: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "dead";
+                            /** @enum {string} */
+                            topic: "audit" | "usage";
+                        };
+                    };
                 };
                 /** @description OpenAI's error envelope */
                 default: {
