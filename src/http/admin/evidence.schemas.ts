@@ -19,6 +19,12 @@ export const RequestIdParams = z.strictObject({
 const Text = z.string().nullable()
 const VersionStatus = z.enum(['found', 'implicit', 'missing'])
 
+/**
+ * An approval the request's entries used (src/evidence/evidence-document.ts ApprovalEvidence):
+ * the billing API's approval without `environment`, which the evidence view does not carry.
+ */
+const ApprovalEvidence = ApprovalResponse.omit({ environment: true })
+
 /** What settling a hold did (src/evidence/evidence-document.ts SettlementEvidence). */
 const SettlementEvidence = z.object({
   holdId: Text,
@@ -76,7 +82,7 @@ export const EvidenceResponse = z.object({
   ledger: z.object({
     entries: z.array(LedgerEntryEvidence),
     holds: z.array(HoldEvidence),
-    approvals: z.array(ApprovalResponse),
+    approvals: z.array(ApprovalEvidence),
     totals: z.object({
       chargedMicros: MicrosString,
       waivedMicros: MicrosString,
