@@ -77,6 +77,8 @@ export interface HoldEvidence {
 export interface ApprovalEvidence {
   approvalId: string
   organizationId: string
+  /** The account it was for: live | test. */
+  environment: string
   action: string
   amountMicros: string
   status: string
@@ -274,6 +276,7 @@ export function approvalEvidence(row: EvidenceApprovalRow): ApprovalEvidence {
   return {
     approvalId: row.approval_id,
     organizationId: row.organization_id,
+    environment: row.environment,
     action: row.action,
     amountMicros: String(row.amount_micros),
     status: row.status,

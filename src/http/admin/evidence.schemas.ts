@@ -19,12 +19,6 @@ export const RequestIdParams = z.strictObject({
 const Text = z.string().nullable()
 const VersionStatus = z.enum(['found', 'implicit', 'missing'])
 
-/**
- * An approval the request's entries used (src/evidence/evidence-document.ts ApprovalEvidence):
- * the billing API's approval without `environment`, which the evidence view does not carry.
- */
-const ApprovalEvidence = ApprovalResponse.omit({ environment: true })
-
 /** What settling a hold did (src/evidence/evidence-document.ts SettlementEvidence). */
 const SettlementEvidence = z.object({
   holdId: Text,
@@ -82,7 +76,7 @@ export const EvidenceResponse = z.object({
   ledger: z.object({
     entries: z.array(LedgerEntryEvidence),
     holds: z.array(HoldEvidence),
-    approvals: z.array(ApprovalEvidence),
+    approvals: z.array(ApprovalResponse),
     totals: z.object({
       chargedMicros: MicrosString,
       waivedMicros: MicrosString,

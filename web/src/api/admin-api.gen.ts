@@ -2620,6 +2620,8 @@ export interface paths {
                                     approvalId: string;
                                     /** @description ISO 8601, UTC */
                                     createdAt: string;
+                                    /** @enum {string} */
+                                    environment: "live" | "test";
                                     /** @description ISO 8601, UTC */
                                     expiresAt: string;
                                     grantedAt: string | null;
