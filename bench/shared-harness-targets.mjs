@@ -6,6 +6,9 @@
 //   cd /path/to/bench-copy && node run.mjs --targets-file ferry-targets.json \
 //     --targets direct,minimal,ferry,portkey
 //
+// The file also names `floor` (bench/ledger-floor.mjs): the least a priced gateway can do, to
+// compare Ferry with in the same run (docs/performance.md, round 10).
+//
 // A fresh data directory (SQLite) gets one organization and one live key; Ferry serves
 // gpt-4o-mini and text-embedding-3-small from the harness's mock upstream and logs one access
 // line per request to a file, as a production deployment would.
@@ -82,6 +85,20 @@ const targets = [
     headers: { Authorization: `Bearer ${key.secret}` },
     cmd: start,
     cwd: dir,
+  },
+  // The least a priced gateway must do (bench/ledger-floor.mjs): count, hold, settle durably.
+  {
+    name: 'floor',
+    baseUrl: 'http://127.0.0.1:18792/v1',
+    headers: { Authorization: 'Bearer sk-floor' },
+    cmd: [
+      process.execPath,
+      ...withGatewayNodeFlags([], undefined),
+      join(repo, 'bench', 'ledger-floor.mjs'),
+    ]
+      .map(quoted)
+      .join(' '),
+    cwd: repo,
   },
 ]
 const file = join(harness, 'ferry-targets.json')
