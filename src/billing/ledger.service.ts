@@ -3,7 +3,7 @@ import { toIsoTimestamp, type Clock } from '../lib/clock.js'
 import { InvalidRequestError } from '../lib/errors.js'
 import { newLedgerId } from './billing-ids.js'
 import { OrganizationNotFoundError } from '../organizations/index.js'
-import type { Db } from '../storage/index.js'
+import { lockKeyForTransaction, type Db } from '../storage/index.js'
 import type { BalanceBook } from './balance-book.js'
 import type { BalanceHolds, HoldStrategy } from './balance-holds.js'
 import {
@@ -383,6 +383,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     organizationId: string,
     details: { invoiceId: string },
   ): Promise<void> {
+    // The account's lock covers one account; this covers an application to the other one.
+    await lockKeyForTransaction(tx, `invoice:${organizationId}:${details.invoiceId}`)
     const applications = await findInvoiceApplications(tx, {
       organizationId,
       detailsJson: detailsJsonOf(details)!,
@@ -498,8 +500,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         },
         // After the replay check: a retry of a credit whose expiry has since passed still
         // answers the credit it posted, and a retry of an invoice application is not a second
-        // application. Under the account's lock, so two keys applying one invoice to an
-        // account cannot both pass (see docs/billing.md for two environments at once).
+        // application. Under the account's lock and the invoice's own, so two keys applying one
+        // invoice, to one account or to both, cannot both pass.
         validate: async (tx) => {
           if (input.expiresAt && input.expiresAt <= toIsoTimestamp(clock.nowMs()))
             throw new InvalidRequestError('expiresAt must be in the future.', {

@@ -5,7 +5,7 @@ export { migrateToLatest, findPendingMigrations, MigrationFailedError } from './
 export { findSetting, insertSettingIfAbsent } from './settings.repository.js'
 export { checkDatabase } from './check-database.js'
 export { dialectOf } from './dialect-of.js'
-export { takeWriteLock } from './write-lock.js'
+export { lockKeyForTransaction, takeWriteLock } from './write-lock.js'
 export { tryTakeSessionLock, type SessionLock } from './session-lock.js'
 export { isDatabaseUnavailableError } from './database-unavailable.js'
 export { runCommittedTransaction } from './flushed-transaction.js'

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Tx } from './database.js'
+import type { Db, Tx } from './database.js'
 import { dialectOf } from './dialect-of.js'
 
 /**
@@ -16,4 +16,16 @@ import { dialectOf } from './dialect-of.js'
 export async function takeWriteLock(tx: Tx): Promise<void> {
   if (dialectOf(tx) !== 'sqlite') return
   await sql`delete from settings where 0`.execute(tx)
+}
+
+/**
+ * Serialize the transactions that name `key` until this one ends. PostgreSQL: a
+ * transaction-level advisory lock on the key's hash in the current schema (released at commit
+ * or rollback), for a check that spans rows no single row lock covers — an invoice applied to
+ * either of an organization's two accounts. SQLite: nothing more is needed, every writing
+ * transaction already holds the one write lock (`takeWriteLock`).
+ */
+export async function lockKeyForTransaction(tx: Db | Tx, key: string): Promise<void> {
+  if (dialectOf(tx) === 'sqlite') return
+  await sql`select pg_advisory_xact_lock(hashtext(${key}), hashtext(current_schema()))`.execute(tx)
 }

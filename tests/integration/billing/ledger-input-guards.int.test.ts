@@ -172,16 +172,23 @@ for (const dialect of testDialects()) {
       expect(await liveBalance(organizationId)).toBe(1_000n)
     })
 
-    it('applies one invoice once when several keys race for it', async () => {
+    it('applies one invoice once when several keys race for it, to one account or to both', async () => {
       const organizationId = await fx.createOrganization()
       const codes = await Promise.all(
-        Array.from({ length: 6 }, (_, i) =>
-          codeOf(credit(organizationId, { idempotencyKey: `race-${i}`, invoiceId: 'INV-RACE' })),
+        Array.from({ length: 8 }, (_, i) =>
+          codeOf(
+            credit(organizationId, {
+              idempotencyKey: `race-${i}`,
+              invoiceId: 'INV-RACE',
+              environment: i % 2 === 0 ? 'live' : 'test',
+            }),
+          ),
         ),
       )
       expect(codes.filter((c) => c === 'ok')).toHaveLength(1)
-      expect(codes.filter((c) => c !== 'ok')).toEqual(Array(5).fill('invoice_already_applied'))
-      expect(await liveBalance(organizationId)).toBe(500n)
+      expect(codes.filter((c) => c !== 'ok')).toEqual(Array(7).fill('invoice_already_applied'))
+      const { accounts } = await billing.ledger.balance(organizationId)
+      expect(accounts.reduce((sum, a) => sum + a.balanceMicros, 0n)).toBe(500n)
     })
 
     it('refuses an invoice of a month that has not started', async () => {
