@@ -69,6 +69,8 @@ export const AUDIT_ACTIONS = {
   'billing.approval_request': low('billing'),
   'billing.approval_grant': high('billing'),
   'billing.invoice_export': low('billing'),
+  // The credit expiry job's (system actor): a scheduled lapse, no one's decision to give a reason.
+  'billing.credit_expiry': low('billing'),
 
   'admin.login': low('admin_access'),
   'admin.login_failed': low('admin_access'),

@@ -170,6 +170,7 @@ export function createBilling(deps: {
   })
   const creditExpiry = createCreditExpiry({
     db,
+    auditLog: deps.auditLog,
     clock,
     strategy: settings.holds,
     book,

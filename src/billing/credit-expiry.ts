@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { toIsoTimestamp, type Clock } from '../lib/clock.js'
-import { takeWriteLock, type Db } from '../storage/index.js'
+import type { AuditContext, AuditLog } from '../audit/index.js'
+import type { Db } from '../storage/index.js'
 import type { BalanceBook } from './balance-book.js'
 import type { HoldStrategy } from './balance-holds.js'
 import { newLedgerId } from './billing-ids.js'
@@ -16,7 +17,7 @@ import {
   updateAccountRow,
   type LedgerEntryRow,
 } from './ledger.repository.js'
-import type { LedgerEntry } from './ledger-entry.js'
+import { entryDiff, type LedgerEntry } from './ledger-entry.js'
 import { minMicros, type Micros } from './money.js'
 
 /** Entries read per query while replaying an account's ledger. */
@@ -50,14 +51,29 @@ export function dueCreditsQuery(db: Db, now: string) {
     .orderBy('e.account_version')
 }
 
+/** The credit expiry job's audit identity (DESIGN: system actors name the job). */
+export const CREDIT_EXPIRY_ACTOR_ID = 'system:billing:credit_expiry'
+const EXPIRY_CONTEXT: AuditContext = {
+  actor: { type: 'system', id: CREDIT_EXPIRY_ACTOR_ID, role: null },
+  ip: null,
+  userAgent: null,
+  requestId: null,
+}
+
+/** Rolls an expiry's transaction (and its audit event) back when there is nothing to post. */
+class NothingToExpire extends Error {}
+
 /**
- * The credit expiry job (a system actor, like settlement: no admin event): for every expiring
- * credit past its `expires_at` and not yet closed, post a `credit_expiry` entry for what is left
- * of it under the draw-down rule (credit-drawdown.ts), never more than is available (money a
- * hold reserved is left to the request that reserved it). A zero entry closes a spent credit.
+ * The credit expiry job (a system actor): for every expiring credit past its `expires_at` and
+ * not yet closed, post a `credit_expiry` entry for what is left of it under the draw-down rule
+ * (credit-drawdown.ts), never more than is available (money a hold reserved is left to the
+ * request that reserved it), with its `billing.credit_expiry` audit event in the same
+ * transaction: the entry has no customer request, so the event is what caused it. A zero entry
+ * closes a spent credit.
  */
 export function createCreditExpiry(deps: {
   db: Db
+  auditLog: AuditLog
   clock: Clock
   strategy: HoldStrategy
   book: BalanceBook
@@ -100,11 +116,12 @@ export function createCreditExpiry(deps: {
     let posted = 0n
     let entry: LedgerEntry | null = null
     try {
-      await db.transaction().execute(async (trx) => {
-        await takeWriteLock(trx)
+      const row = await deps.auditLog.run(EXPIRY_CONTEXT, 'billing.credit_expiry', async (trx) => {
         const [account] = await lockAccountRows(trx, [grant.account_id])
-        if (!account) return
-        if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund')) return
+        if (!account) throw new NothingToExpire()
+        // Closed meanwhile (voided, or expired by another instance): nothing to post.
+        if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund'))
+          throw new NothingToExpire()
         // The rest of what is unspent, read under the write lock: every settlement that drew
         // from this grant (the settlement thread writes beside this connection) has committed
         // or waits.
@@ -152,9 +169,28 @@ export function createCreditExpiry(deps: {
           now,
         })
         await insertEntries(trx, [row])
-        posted = -row.amount_micros
-        entry = rowToEntry(row as LedgerEntryRow)
+        const posting = rowToEntry(row as LedgerEntryRow)
+        return {
+          result: row,
+          event: {
+            organizationId: account.organization_id,
+            target: { type: 'ledger_entry', id: posting.entryId, label: posting.kind },
+            before: { balanceAfterMicros: account.balance_micros },
+            after: { ...entryDiff(posting), currency: account.currency },
+            evidence: {
+              entryId: posting.entryId,
+              idempotencyKey: posting.idempotencyKey,
+              originalEntryId: grant.entry_id,
+              unspentMicros: unspent,
+            },
+          },
+        }
       })
+      // Only once it committed: the book takes the debit below, and listeners hear of it.
+      posted = -row.amount_micros
+      entry = rowToEntry(row as LedgerEntryRow)
+    } catch (err) {
+      if (!(err instanceof NothingToExpire)) throw err
     } finally {
       if (reserved > 0n) {
         book.unreserve(grant.account_id, reserved)

@@ -78,3 +78,19 @@ export interface LedgerEntry {
   details: Record<string, unknown> | null
   createdAt: string
 }
+
+/** What an entry's audit event records of it (`after`): the money facts, no details. */
+export function entryDiff(entry: LedgerEntry): Record<string, unknown> {
+  return {
+    kind: entry.kind,
+    amountMicros: entry.amountMicros,
+    accountId: entry.accountId,
+    environment: entry.environment,
+    category: entry.category,
+    expiresAt: entry.expiresAt,
+    requestId: entry.requestId,
+    originalEntryId: entry.originalEntryId,
+    approvalId: entry.approvalId,
+    balanceAfterMicros: entry.balanceAfterMicros,
+  }
+}

@@ -53,6 +53,7 @@ import {
 } from './ledger.repository.js'
 import {
   COUNTER_ACCOUNTS,
+  entryDiff,
   type BillingEnvironment,
   type CreditCategory,
   type LedgerAccount,
@@ -760,6 +761,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
 export type LedgerService = ReturnType<typeof createLedgerService>
 
 const ACTION_OF_KIND: Partial<Record<LedgerEntryKind, AuditAction>> = {
+  credit_expiry: 'billing.credit_expiry',
   credit: 'billing.credit',
   invoice_application: 'billing.credit',
   refund: 'billing.refund',
@@ -768,21 +770,6 @@ const ACTION_OF_KIND: Partial<Record<LedgerEntryKind, AuditAction>> = {
 }
 
 /** The entry as an audit diff shows it (redact-diff keeps the allow-listed fields). */
-function entryDiff(entry: LedgerEntry): Record<string, unknown> {
-  return {
-    kind: entry.kind,
-    amountMicros: entry.amountMicros,
-    accountId: entry.accountId,
-    environment: entry.environment,
-    category: entry.category,
-    expiresAt: entry.expiresAt,
-    requestId: entry.requestId,
-    originalEntryId: entry.originalEntryId,
-    approvalId: entry.approvalId,
-    balanceAfterMicros: entry.balanceAfterMicros,
-  }
-}
-
 function approvalDiff(approval: BillingApproval): Record<string, unknown> {
   return {
     action: approval.action,

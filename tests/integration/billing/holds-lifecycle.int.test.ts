@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOLD_STRATEGIES, type Billing } from '../../../src/billing/index.js'
+import { CREDIT_EXPIRY_ACTOR_ID } from '../../../src/billing/credit-expiry.js'
 import { dialectOf, type Db } from '../../../src/storage/index.js'
 import {
   BILLING_ACTOR,
@@ -339,6 +340,20 @@ for (const dialect of testDialects()) {
         expect(lapsedA).toMatchObject([
           { amountMicros: -300n, balanceAfterMicros: 1_000n, originalEntryId: grantA.entryId },
         ])
+        // No customer request caused it: its audit event (system actor, same transaction) did.
+        const { auditEventId } = await billing.ledger.getEntry(lapsedA[0]!.entryId)
+        const event = await fx.db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('audit_event_id', '=', auditEventId!)
+          .executeTakeFirstOrThrow()
+        expect(event).toMatchObject({
+          action: 'billing.credit_expiry',
+          actor_type: 'system',
+          actor_id: CREDIT_EXPIRY_ACTOR_ID,
+          organization_id: a,
+          target_id: lapsedA[0]!.entryId,
+        })
         expect((await liveAccount(billing, b)).balanceMicros).toBe(1_250n)
         expect(
           await codeOf(
