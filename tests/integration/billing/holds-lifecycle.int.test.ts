@@ -371,6 +371,11 @@ for (const dialect of testDialects()) {
         for (const org of [a, b]) {
           const r = await billing.ledger.reconcile(org, 'live')
           expect(r.sumOfEntriesMicros).toBe(r.balanceMicros)
+          // Every entry cites what caused it: a customer request or an audit event.
+          for (const e of await billing.ledger.listEntries({ organizationId: org, limit: 50 })) {
+            const cause = e.requestId ?? (await billing.ledger.getEntry(e.entryId)).auditEventId
+            expect(cause, `${e.kind} ${e.entryId}`).not.toBeNull()
+          }
         }
       })
 
