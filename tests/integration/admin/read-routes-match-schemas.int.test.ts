@@ -461,5 +461,19 @@ for (const dialect of testDialects()) {
         expect(unexpected, 'lists without an item: give the data set one').toEqual([])
       })
     }
+
+    it('GET /route-policies/scopes/:scope answers its other shape, no version yet, by the schema too', async () => {
+      // An organization that never had a policy of its own: the placeholder answer.
+      const organizationId = await h.createOrganization('No Policy')
+      const res = await h.request({
+        method: 'GET',
+        url: `/route-policies/scopes/${organizationId}`,
+        as: { token: h.ownerToken },
+      })
+      expect(res.statusCode, res.body).toBe(200)
+      expect(res.json()).toMatchObject({ version: null, policy: null, scope: organizationId })
+      const route = readRoutes.find((r) => r.url === '/route-policies/scopes/:scope')!
+      expect(jsonSchemaProblems(schemaOf(route)!, res.json())).toEqual([])
+    })
   })
 }
