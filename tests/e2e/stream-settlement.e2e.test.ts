@@ -51,7 +51,7 @@ describe('stream outcomes settle once, by the rules', () => {
   })
   afterAll(async () => {
     await built.app.close()
-    await testDb.close()
+    await testDb.destroy()
   })
 
   /** Stream `model`; leave after `leaveAfter` data frames (undefined: read to the end). */

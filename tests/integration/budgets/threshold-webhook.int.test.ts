@@ -66,7 +66,7 @@ for (const dialect of testDialects()) {
     }
     afterAll(async () => {
       await built.app.close()
-      await testDb.close()
+      await testDb.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     })
 

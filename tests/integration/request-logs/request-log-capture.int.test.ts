@@ -25,7 +25,7 @@ for (const dialect of testDialects()) {
     })
     afterAll(async () => {
       await built.app.close()
-      await testDb.close()
+      await testDb.destroy()
     })
 
     async function customer(capture: boolean) {

@@ -32,7 +32,7 @@ for (const dialect of testDialects()) {
     afterAll(async () => {
       await disabled.app.close()
       await enabled.app.close()
-      await testDb.close()
+      await testDb.destroy()
     })
 
     async function newKey(organizationId: string) {

@@ -35,7 +35,7 @@ for (const dialect of testDialects()) {
     })
     afterAll(async () => {
       for (const built of apps) await built.app.close()
-      await testDb.close()
+      await testDb.destroy()
     })
 
     const post = (built: ReturnType<typeof buildTestApp>, secret: string) =>

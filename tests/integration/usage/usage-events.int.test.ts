@@ -32,7 +32,7 @@ for (const dialect of testDialects()) {
     })
     afterAll(async () => {
       await built.app.close()
-      await testDb.close()
+      await testDb.destroy()
     })
 
     const admin = () => built.services.admin

@@ -23,7 +23,7 @@ for (const dialect of testDialects()) {
     })
     afterAll(async () => {
       await built.app.close()
-      await testDb.close()
+      await testDb.destroy()
     })
 
     it('enqueues one outbox row per usage event, with the event and nothing of the prompt', async () => {
