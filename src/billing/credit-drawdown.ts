@@ -1,4 +1,4 @@
-import type { LedgerEntry } from './ledger-entry.js'
+import { GRANT_CLOSING_KINDS, GRANT_KINDS, type LedgerEntry } from './ledger-entry.js'
 import type { Micros } from './money.js'
 
 interface Grant {
@@ -84,20 +84,20 @@ export function isExpiringGrant(
   entry: Pick<LedgerEntry, 'kind' | 'expiresAt' | 'amountMicros'>,
 ): boolean {
   return (
-    (entry.kind === 'credit' || entry.kind === 'invoice_application') &&
+    (GRANT_KINDS as readonly string[]).includes(entry.kind) &&
     entry.expiresAt !== null &&
     entry.amountMicros > 0n
   )
 }
 
-/** The entry kinds that close a grant: its expiry, or its void. */
+/** Whether the entry closes a grant (GRANT_CLOSING_KINDS). */
 export function closesGrant(entry: Pick<LedgerEntry, 'kind'>): boolean {
-  return entry.kind === 'credit_expiry' || entry.kind === 'void'
+  return (GRANT_CLOSING_KINDS as readonly string[]).includes(entry.kind)
 }
 
 /**
- * The account version a replay may start at with nothing open and still get every grant
- * from `unclosed` onward right: the earliest grant still open at that point. Entries before it
+ * The account version a replay may start at with nothing open and still get what is left of
+ * every grant not yet closed: the earliest grant still open at that point. Entries before it
  * only ever drew on grants that closed before it, so they cannot change what is left of any
  * later one. `grants`: every expiring grant of the account, each with the version of the entry
  * that closed it (null: not closed).

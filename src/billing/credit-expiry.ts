@@ -17,7 +17,7 @@ import {
   updateAccountRow,
   type LedgerEntryRow,
 } from './ledger.repository.js'
-import { entryDiff, type LedgerEntry } from './ledger-entry.js'
+import { GRANT_CLOSING_KINDS, GRANT_KINDS, entryDiff, type LedgerEntry } from './ledger-entry.js'
 import { minMicros, type Micros } from './money.js'
 
 /** Entries read per query while replaying an account's ledger. */
@@ -33,7 +33,7 @@ export function dueCreditsQuery(db: Db, now: string) {
   return db
     .selectFrom('ledger_entries as e')
     .selectAll('e')
-    .where('e.kind', 'in', ['credit', 'invoice_application'])
+    .where('e.kind', 'in', GRANT_KINDS)
     .where('e.expires_at', 'is not', null)
     .where('e.expires_at', '<=', now)
     .where((eb) =>
@@ -43,7 +43,7 @@ export function dueCreditsQuery(db: Db, now: string) {
             .selectFrom('ledger_entries as c')
             .select(sql`1`.as('one'))
             .whereRef('c.original_entry_id', '=', 'e.entry_id')
-            .where('c.kind', 'in', ['credit_expiry', 'void']),
+            .where('c.kind', 'in', GRANT_CLOSING_KINDS),
         ),
       ),
     )
@@ -116,79 +116,85 @@ export function createCreditExpiry(deps: {
     let posted = 0n
     let entry: LedgerEntry | null = null
     try {
-      const row = await deps.auditLog.run(EXPIRY_CONTEXT, 'billing.credit_expiry', async (trx) => {
-        const [account] = await lockAccountRows(trx, [grant.account_id])
-        if (!account) throw new NothingToExpire()
-        // Closed meanwhile (voided, or expired by another instance): nothing to post.
-        if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund'))
-          throw new NothingToExpire()
-        // The rest of what is unspent, read under the write lock: every settlement that drew
-        // from this grant (the settlement thread writes beside this connection) has committed
-        // or waits.
-        await replayFrom(trx, replay, { accountId: grant.account_id, version: readUpTo })
-        const unspent = replay.unspent().get(grant.entry_id) ?? 0n
-        let amount: Micros
-        if (deps.strategy === 'memory') {
-          // Take the debit from the book before the commit (as admin debits do), and only what
-          // it has available: money a hold reserved stays with its request.
-          const state = book.get(grant.account_id)
-          const available = state ? state.balanceMicros - state.heldMicros : 0n
-          reserved = minMicros(unspent, available > 0n ? available : 0n)
-          if (reserved > 0n && !book.tryReserve(grant.account_id, reserved)) reserved = 0n
-          amount = reserved
-        } else amount = minMicros(unspent, account.balance_micros - account.held_micros)
-        const nowMs = clock.nowMs()
-        const now = toIsoTimestamp(nowMs)
-        const version = account.version + 1n
-        const balanceAfter = account.balance_micros - (amount > 0n ? amount : 0n)
-        const row = draftToRow(
-          {
-            kind: 'credit_expiry',
-            amountMicros: -(amount > 0n ? amount : 0n),
-            counterAccount: grant.counter_account,
-            category: grant.category as 'paid' | 'promotional' | null,
-            idempotencyKey: `expire:${grant.entry_id}`,
-            originalEntryId: grant.entry_id,
-            details: { unspentMicros: unspent, expiredAt: grant.expires_at },
-          },
-          {
-            entryId: newLedgerId('le', nowMs),
-            accountId: account.account_id,
-            organizationId: account.organization_id,
-            environment: account.environment,
-            balanceAfterMicros: balanceAfter,
-            accountVersion: version,
-            createdAt: now,
-          },
-        )
-        await updateAccountRow(trx, {
-          accountId: account.account_id,
-          balanceMicros: balanceAfter,
-          heldMicros: account.held_micros,
-          version,
-          now,
-        })
-        await insertEntries(trx, [row])
-        const posting = rowToEntry(row as LedgerEntryRow)
-        return {
-          result: row,
-          event: {
-            organizationId: account.organization_id,
-            target: { type: 'ledger_entry', id: posting.entryId, label: posting.kind },
-            before: { balanceAfterMicros: account.balance_micros },
-            after: { ...entryDiff(posting), currency: account.currency },
-            evidence: {
-              entryId: posting.entryId,
-              idempotencyKey: posting.idempotencyKey,
+      const posting = await deps.auditLog.run(
+        EXPIRY_CONTEXT,
+        'billing.credit_expiry',
+        async (trx) => {
+          const [account] = await lockAccountRows(trx, [grant.account_id])
+          if (!account) throw new NothingToExpire()
+          // Closed meanwhile (voided, or expired by another instance): nothing to post.
+          if ((await findCorrectionsOf(trx, grant.entry_id)).some((c) => c.kind !== 'refund'))
+            throw new NothingToExpire()
+          // The rest of what is unspent, read under the write lock: every settlement that drew
+          // from this grant (the settlement thread writes beside this connection) has committed
+          // or waits.
+          await replayFrom(trx, replay, { accountId: grant.account_id, version: readUpTo })
+          const unspent = replay.unspent().get(grant.entry_id) ?? 0n
+          let amount: Micros
+          if (deps.strategy === 'memory') {
+            // Take the debit from the book before the commit (as admin debits do), and only what
+            // it has available: money a hold reserved stays with its request.
+            const state = book.get(grant.account_id)
+            const available = state ? state.balanceMicros - state.heldMicros : 0n
+            reserved = minMicros(unspent, available > 0n ? available : 0n)
+            if (reserved > 0n && !book.tryReserve(grant.account_id, reserved)) reserved = 0n
+            amount = reserved
+          } else amount = minMicros(unspent, account.balance_micros - account.held_micros)
+          const nowMs = clock.nowMs()
+          const now = toIsoTimestamp(nowMs)
+          const version = account.version + 1n
+          // Never below zero: with stored holds, what is free may be less than nothing.
+          const lapsed = amount > 0n ? amount : 0n
+          const balanceAfter = account.balance_micros - lapsed
+          const row = draftToRow(
+            {
+              kind: 'credit_expiry',
+              amountMicros: -lapsed,
+              counterAccount: grant.counter_account,
+              category: grant.category as 'paid' | 'promotional' | null,
+              idempotencyKey: `expire:${grant.entry_id}`,
               originalEntryId: grant.entry_id,
-              unspentMicros: unspent,
+              details: { unspentMicros: unspent, expiredAt: grant.expires_at },
             },
-          },
-        }
-      })
+            {
+              entryId: newLedgerId('le', nowMs),
+              accountId: account.account_id,
+              organizationId: account.organization_id,
+              environment: account.environment,
+              balanceAfterMicros: balanceAfter,
+              accountVersion: version,
+              createdAt: now,
+            },
+          )
+          await updateAccountRow(trx, {
+            accountId: account.account_id,
+            balanceMicros: balanceAfter,
+            heldMicros: account.held_micros,
+            version,
+            now,
+          })
+          await insertEntries(trx, [row])
+          const posting = rowToEntry(row as LedgerEntryRow)
+          return {
+            result: posting,
+            event: {
+              organizationId: account.organization_id,
+              target: { type: 'ledger_entry', id: posting.entryId, label: posting.kind },
+              before: { balanceAfterMicros: account.balance_micros },
+              after: { ...entryDiff(posting), currency: account.currency },
+              evidence: {
+                entryId: posting.entryId,
+                idempotencyKey: posting.idempotencyKey,
+                originalEntryId: grant.entry_id,
+                unspentMicros: unspent,
+              },
+            },
+          }
+        },
+      )
       // Only once it committed: the book takes the debit below, and listeners hear of it.
-      posted = -row.amount_micros
-      entry = rowToEntry(row as LedgerEntryRow)
+      posted = -posting.amountMicros
+      entry = posting
     } catch (err) {
       if (!(err instanceof NothingToExpire)) throw err
     } finally {

@@ -21,6 +21,11 @@ export const LEDGER_ENTRY_KINDS = [
 ] as const
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number]
 
+/** The kinds that grant credit which may expire (with an `expiresAt`): the draw-down's grants. */
+export const GRANT_KINDS = ['credit', 'invoice_application'] as const satisfies LedgerEntryKind[]
+/** The kinds that close a grant: its expiry, or its void. */
+export const GRANT_CLOSING_KINDS = ['credit_expiry', 'void'] as const satisfies LedgerEntryKind[]
+
 export const CREDIT_CATEGORIES = ['paid', 'promotional'] as const
 export type CreditCategory = (typeof CREDIT_CATEGORIES)[number]
 
@@ -79,7 +84,10 @@ export interface LedgerEntry {
   createdAt: string
 }
 
-/** What an entry's audit event records of it (`after`): the money facts, no details. */
+/**
+ * The entry as its audit event's diff shows it (redact-diff keeps the allow-listed fields): the
+ * money facts, no details.
+ */
 export function entryDiff(entry: LedgerEntry): Record<string, unknown> {
   return {
     kind: entry.kind,

@@ -6,12 +6,14 @@ import type {
   LedgerEntriesTable,
   LedgerHoldsTable,
 } from './ledger.table.js'
-import type {
-  BillingEnvironment,
-  CreditCategory,
-  LedgerAccount,
-  LedgerEntry,
-  LedgerEntryKind,
+import {
+  GRANT_CLOSING_KINDS,
+  GRANT_KINDS,
+  type BillingEnvironment,
+  type CreditCategory,
+  type LedgerAccount,
+  type LedgerEntry,
+  type LedgerEntryKind,
 } from './ledger-entry.js'
 import type { SettlementOutcome } from './settlement-rules.js'
 import type { Micros } from './money.js'
@@ -81,13 +83,7 @@ export async function findCommittedBalance(
   db: Db,
   key: { organizationId: string; environment: BillingEnvironment },
 ): Promise<Micros | null> {
-  const row = await db
-    .selectFrom('ledger_accounts')
-    .select('balance_micros')
-    .where('organization_id', '=', key.organizationId)
-    .where('environment', '=', key.environment)
-    .executeTakeFirst()
-  return row?.balance_micros ?? null
+  return (await findAccountRow(db, key))?.balance_micros ?? null
 }
 
 export function findAccountRows(db: Db): Promise<LedgerAccountRow[]> {
@@ -179,21 +175,19 @@ export function findEntryByIdempotencyKey(
 /**
  * An organization's applications of one invoice (`detailsJson`: the application's stored
  * details), by the partial index `ledger_entries_invoice`: never a read of the whole ledger.
+ * The kind is a literal, not a parameter, so the planner matches it to the index's own WHERE.
  */
 export function findInvoiceApplications(
   db: Db,
   query: { organizationId: string; detailsJson: string },
 ): Promise<LedgerEntryRow[]> {
-  return (
-    db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('organization_id', '=', query.organizationId)
-      // A literal, not a parameter: the planner matches it to the index's own WHERE.
-      .where('kind', '=', sql.lit('invoice_application'))
-      .where('details_json', '=', query.detailsJson)
-      .execute()
-  )
+  return db
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('organization_id', '=', query.organizationId)
+    .where('kind', '=', sql.lit('invoice_application'))
+    .where('details_json', '=', query.detailsJson)
+    .execute()
 }
 
 /** Entries that correct `entryId` (refunds and voids), oldest first. */
@@ -220,7 +214,7 @@ export async function findAccountGrants(
     .select(['entry_id', 'account_version'])
     .where('account_id', '=', accountId)
     .where('expires_at', 'is not', null)
-    .where('kind', 'in', ['credit', 'invoice_application'])
+    .where('kind', 'in', GRANT_KINDS)
     .where('amount_micros', '>', 0n)
     .orderBy('account_version')
     .execute()
@@ -231,7 +225,7 @@ export async function findAccountGrants(
       .selectFrom('ledger_entries')
       .select(['original_entry_id', 'account_version'])
       .where('original_entry_id', 'in', ids)
-      .where('kind', 'in', ['credit_expiry', 'void'])
+      .where('kind', 'in', GRANT_CLOSING_KINDS)
       .execute()
     for (const c of closings) closedAt.set(c.original_entry_id!, c.account_version)
   }

@@ -769,7 +769,6 @@ const ACTION_OF_KIND: Partial<Record<LedgerEntryKind, AuditAction>> = {
   adjustment: 'billing.manual_adjustment',
 }
 
-/** The entry as an audit diff shows it (redact-diff keeps the allow-listed fields). */
 function approvalDiff(approval: BillingApproval): Record<string, unknown> {
   return {
     action: approval.action,

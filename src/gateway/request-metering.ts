@@ -30,7 +30,6 @@ import { requestTokenBounds } from './estimate-tokens.js'
 import type { GatewayEndpoint } from './gateway-endpoint.js'
 import { createMonthToDate, monthOf, type MonthToDate } from './month-to-date.js'
 
-/** What metering needs from the rest of Ferry (built once in createServices). */
 /** An account's balance after an entry, for the threshold monitor (src/budgets). */
 export interface ObservedBalance {
   organizationId: string
@@ -41,6 +40,7 @@ export interface ObservedBalance {
   requestId: string | null
 }
 
+/** What metering needs from the rest of Ferry (built once in createServices). */
 export interface RequestMeteringDeps {
   priceBook: Pick<PriceBook, 'priceFor'>
   budgetBook: Pick<BudgetBook, 'policiesFor'>
