@@ -165,10 +165,11 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
      * this call (none when nothing changed or another writer recorded it first).
      */
     // Requests never await this; `drain` does (shutdown, tests reading the audit log).
-    observe: (input: ObserveInput): Promise<ThresholdCrossingEvent[]> =>
-      configuredThresholds(input.thresholds).length === 0
-        ? Promise.resolve([])
-        : inFlight.track(inOrder(input.organizationId, () => observe(input))),
+    observe: (input: ObserveInput): Promise<ThresholdCrossingEvent[]> => {
+      const configured = configuredThresholds(input.thresholds)
+      if (configured.length === 0) return Promise.resolve([])
+      return inFlight.track(inOrder(input.organizationId, () => observe(input, configured)))
+    },
 
     /** Forget the remembered states (tests; a restart does the same). */
     forget: () => known.clear(),
@@ -180,9 +181,10 @@ export function createThresholdEvents(deps: ThresholdEventsDeps) {
     },
   }
 
-  async function observe(input: ObserveInput): Promise<ThresholdCrossingEvent[]> {
-    const configured = configuredThresholds(input.thresholds)
-    if (configured.length === 0) return []
+  async function observe(
+    input: ObserveInput,
+    configured: ReturnType<typeof configuredThresholds>,
+  ): Promise<ThresholdCrossingEvent[]> {
     const states = await statesOf(input.organizationId)
     const recorded: ThresholdCrossingEvent[] = []
     for (const { threshold, amountMicros } of configured) {
