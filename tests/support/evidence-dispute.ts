@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { EMPTY_BUDGET_POLICY } from '../../src/budgets/index.js'
 import { expect } from 'vitest'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../src/config/resolve-provider-accounts.js'
 import { PriceRowsSchema } from '../../src/pricing/index.js'
@@ -178,17 +179,13 @@ export async function scriptDispute(
     organizationId,
     keyId: null,
     content: {
-      monthlyTokenLimit: null,
-      monthlySpendCapMicros: null,
-      hardCapMicros: null,
+      ...EMPTY_BUDGET_POLICY,
       // The balance (1,000,000) is below the downgrade threshold: every request is downgraded.
       thresholds: {
         warnBelowMicros: null,
         downgradeBelowMicros: 5_000_000n,
         blockBelowMicros: null,
       },
-      overage: 'block',
-      rateLimits: {},
     },
   })
   await h.runtime.budgetBook.reload()

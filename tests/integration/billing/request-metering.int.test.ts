@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EMPTY_BUDGET_POLICY } from '../../../src/budgets/index.js'
 import { recordReliability } from '../../support/reliability-log.js'
 import { BUILTIN_MOCK_PROVIDER_ACCOUNT } from '../../../src/config/resolve-provider-accounts.js'
 import { PriceRowsSchema } from '../../../src/pricing/index.js'
@@ -150,15 +151,7 @@ for (const dialect of testDialects()) {
       await admin().budgetPolicies.publish(SETUP_AUDIT, {
         organizationId,
         keyId: null,
-        content: {
-          monthlyTokenLimit: null,
-          monthlySpendCapMicros: null,
-          hardCapMicros: null,
-          thresholds: { warnBelowMicros: null, downgradeBelowMicros: null, blockBelowMicros: null },
-          overage: 'block',
-          rateLimits: {},
-          ...content,
-        },
+        content: { ...EMPTY_BUDGET_POLICY, ...content },
       })
       await built.services.budgetBook.reload()
     }

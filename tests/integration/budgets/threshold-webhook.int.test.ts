@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WEBHOOK_SIGNATURE_HEADER, verifyWebhookSignature } from '../../../src/budgets/index.js'
+import {
+  EMPTY_BUDGET_POLICY,
+  WEBHOOK_SIGNATURE_HEADER,
+  verifyWebhookSignature,
+} from '../../../src/budgets/index.js'
 import { PriceRowsSchema } from '../../../src/pricing/index.js'
 import { deriveKey } from '../../../src/secrets/derive-key.js'
 import { SETUP_AUDIT } from '../../support/admin-harness.js'
@@ -54,12 +58,8 @@ for (const dialect of testDialects()) {
         organizationId,
         keyId: null,
         content: {
-          monthlyTokenLimit: null,
-          monthlySpendCapMicros: null,
-          hardCapMicros: null,
+          ...EMPTY_BUDGET_POLICY,
           thresholds: { ...thresholds, downgradeBelowMicros: null },
-          overage: 'block',
-          rateLimits: {},
         },
       })
       await built.services.budgetBook.reload()
