@@ -5,9 +5,16 @@ import {
   createDrawDownReplay,
   isExpiringGrant,
   replayStart,
-  unspentExpiringCredits,
 } from './credit-drawdown.js'
 import type { LedgerEntry } from './ledger-entry.js'
+import type { Micros } from './money.js'
+
+/** What is left of each open expiring credit after a whole account's entries, in one replay. */
+function unspentExpiringCredits(entries: readonly LedgerEntry[]): Map<string, Micros> {
+  const replay = createDrawDownReplay()
+  for (const entry of entries) replay.apply(entry)
+  return replay.unspent()
+}
 
 let version = 0n
 const e = (over: Partial<LedgerEntry>): LedgerEntry =>

@@ -72,13 +72,6 @@ export function createDrawDownReplay(): DrawDownReplay {
   }
 }
 
-/** What is left of each expiring credit not yet closed, from an account's entries in order. Pure. */
-export function unspentExpiringCredits(entries: readonly LedgerEntry[]): Map<string, Micros> {
-  const replay = createDrawDownReplay()
-  for (const entry of entries) replay.apply(entry)
-  return replay.unspent()
-}
-
 /** A credit (or invoice application) with an expiry: a grant the draw-down rule tracks. */
 export function isExpiringGrant(
   entry: Pick<LedgerEntry, 'kind' | 'expiresAt' | 'amountMicros'>,
